@@ -1,0 +1,1 @@
+"""The CSMS composition root: settings, logging and the ``csms`` command line."""

@@ -1,0 +1,136 @@
+"""A real Apache Kafka 4.0 single-node KRaft broker, from Apache's jars on Maven Central.
+
+``ensure_started`` is idempotent: it resolves the jars once (``mvn dependency:copy-dependencies``
+into ``$state_dir/kafka/libs``, git-ignored), formats the storage once, starts the broker
+detached on 127.0.0.1 with settings fit for tests (replication factor 1 everywhere, including
+the transaction state log, so Kafka transactions work) and waits for a metadata answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import socket
+import time
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from csms.config import LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_KAFKA_PORT, Settings
+from infra import ProvisioningFailed, ServiceNotReady
+from infra.process import run, running_pid, spawn, terminate
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "kafka_broker"
+BROKER_HEAP = "-Xmx768m -Xms256m"
+
+
+def kafka_dir(settings: Settings) -> Path:
+    return settings.state_dir / "kafka"
+
+
+def ensure_jars(settings: Settings) -> Path:
+    """Resolve kafka_2.13 and its log4j binding with Maven, once."""
+    libs = kafka_dir(settings) / "libs"
+    if any(libs.glob("kafka_2.13-*.jar")):
+        return libs
+    if shutil.which("mvn") is None:
+        raise ProvisioningFailed("mvn (Apache Maven) is needed to fetch the Kafka broker jars")
+    log.info("resolving Apache Kafka jars from Maven Central into %s", libs)
+    run(
+        [
+            "mvn", "-q", "-B", "-f", str(TEMPLATES / "pom.xml"),
+            "dependency:copy-dependencies", f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
+        ]
+    )  # fmt: skip
+    return libs
+
+
+def _render_config(settings: Settings) -> Path:
+    home = kafka_dir(settings)
+    config = home / "server.properties"
+    text = (TEMPLATES / "server.properties.in").read_text().format(
+        port=LOCAL_KAFKA_PORT,
+        controller_port=LOCAL_KAFKA_CONTROLLER_PORT,
+        data_dir=home / "data",
+    )
+    config.write_text(text)
+    return config
+
+
+def _java(libs: Path, *args: str) -> list[str]:
+    return ["java", "-cp", f"{libs}/*", *args]
+
+
+def _format_storage(libs: Path, config: Path, data_dir: Path) -> None:
+    if (data_dir / "meta.properties").exists():
+        return
+    cluster_id = run(_java(libs, "kafka.tools.StorageTool", "random-uuid")).strip()
+    run(_java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)))
+
+
+def _port_open(bootstrap: str) -> bool:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+async def _metadata_ok(bootstrap: str) -> bool:
+    if not _port_open(bootstrap):
+        return False
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+    except (KafkaError, OSError):
+        return False
+    finally:
+        await admin.close()
+    return True
+
+
+def is_ready(bootstrap: str) -> bool:
+    """True when a metadata request to ``bootstrap`` succeeds."""
+    return asyncio.run(_metadata_ok(bootstrap))
+
+
+def wait_ready(bootstrap: str, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if is_ready(bootstrap):
+            return
+        time.sleep(0.5)
+    raise ServiceNotReady(f"Kafka at {bootstrap} did not answer within {timeout_s:.0f}s")
+
+
+def ensure_started(settings: Settings) -> None:
+    """Start the local broker unless one already answers (or an external one is configured)."""
+    if not settings.uses_local_kafka:
+        wait_ready(settings.bootstrap)
+        return
+    home = kafka_dir(settings)
+    pid_file = home / "broker.pid"
+    if running_pid(pid_file) is None and not is_ready(settings.bootstrap):
+        libs = ensure_jars(settings)
+        config = _render_config(settings)
+        _format_storage(libs, config, home / "data")
+        env = dict(os.environ, KAFKA_HEAP_OPTS=BROKER_HEAP)
+        cmd = _java(
+            libs, *BROKER_HEAP.split(),
+            f"-Dlog4j2.configurationFile={TEMPLATES / 'log4j2.yaml'}",
+            "kafka.Kafka", str(config),
+        )  # fmt: skip
+        pid = spawn(cmd, log_file=home / "broker.log", pid_file=pid_file, env=env)
+        log.info("started Kafka broker (pid %d), log: %s", pid, home / "broker.log")
+    wait_ready(settings.bootstrap)
+
+
+def stop(settings: Settings) -> bool:
+    return terminate(kafka_dir(settings) / "broker.pid")

@@ -1,0 +1,101 @@
+"""The records carried on the topics (see docs/ARCHITECTURE.md for the wire shapes).
+
+- :class:`FrameRecord` on the frames log: one per frame that crossed the wire (either
+  direction, raw text included, with its verdict) and one per connection opened or closed.
+- :class:`Delivery` on a gateway's delivery topic: a frame for that gateway to send.
+- :class:`EventEnvelope` on the events log: one domain event, never edited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+VERDICT_OK = "ok"
+
+
+class Direction(StrEnum):
+    IN = "in"  # station → CSMS
+    OUT = "out"  # CSMS → station
+
+
+class RecordKind(StrEnum):
+    FRAME = "frame"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+class FrameRecord(BaseModel):
+    """A frames-log record: what the gateway saw on one station's connection."""
+
+    model_config = ConfigDict(frozen=True)
+
+    v: int = 1
+    kind: RecordKind = RecordKind.FRAME
+    station_id: str
+    direction: Direction
+    ocpp_version: str
+    gateway_id: str
+    connection_id: str
+    at: datetime
+    raw: str | None = None
+    verdict: str = VERDICT_OK
+    remote_address: str | None = None
+    reason: str | None = None
+
+    def encode(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def decode(cls, value: bytes) -> FrameRecord:
+        return cls.model_validate_json(value)
+
+
+class Delivery(BaseModel):
+    """A frame for the gateway holding ``station_id``'s connection to send."""
+
+    model_config = ConfigDict(frozen=True)
+
+    v: int = 1
+    station_id: str
+    connection_id: str | None = None
+    raw: str
+    causation_id: str
+
+    def encode(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def decode(cls, value: bytes) -> Delivery:
+        return cls.model_validate_json(value)
+
+
+class EventEnvelope(BaseModel):
+    """A versioned domain event (schema: schemas/events/envelope.v1.json)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    type: str
+    schema_version: int
+    station_id: str | None
+    occurred_at: datetime
+    causation_id: str
+    correlation_id: str
+    data: dict[str, Any]
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def decode(cls, value: bytes) -> EventEnvelope:
+        return cls.model_validate_json(value)
+
+
+def frame_causation(topic: str, partition: int, offset: int) -> str:
+    """The causation id of anything caused by the frames-log record at this position."""
+    return f"{topic}/{partition}/{offset}"
