@@ -31,6 +31,7 @@ stations = Table(
     Column("firmware_version", String(50)),
     Column("boot_reason", String(40)),
     Column("boot_status", String(16)),
+    Column("boot_count", Integer, nullable=False, server_default="0"),
     Column("last_boot_at", DateTime(timezone=True)),
     Column("last_seen_at", DateTime(timezone=True)),
     Column("connected", Boolean, nullable=False, server_default="false"),

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("firmware_version", sa.String(50)),
         sa.Column("boot_reason", sa.String(40)),
         sa.Column("boot_status", sa.String(16)),
+        sa.Column("boot_count", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_boot_at", sa.DateTime(timezone=True)),
         sa.Column("last_seen_at", sa.DateTime(timezone=True)),
         sa.Column("connected", sa.Boolean, nullable=False, server_default=sa.false()),

@@ -1,0 +1,1 @@
+"""FastAPI apps: the admin API (and later OCPI and billing) over the read models."""

@@ -1,0 +1,145 @@
+"""The projector: events log → read-model rows, exactly-once in effect.
+
+Each batch of a partition is applied, and the partition's next offset recorded in
+``projection_offsets``, in one PostgreSQL transaction (DESIGN decision 6): a crash either
+keeps both or neither, and a restart resumes at the recorded offset, so no event is applied
+twice or skipped. ``rebuild`` empties the projection's tables and offsets; the next run then
+replays the log from offset 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import psycopg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from psycopg import AsyncConnection, AsyncCursor
+from pydantic import ValidationError
+
+from projections import ProjectionError, StoreUnavailable, stations
+from schemas.envelopes import EventEnvelope
+
+log = logging.getLogger(__name__)
+
+Apply = Callable[[AsyncCursor[object], EventEnvelope], Awaitable[None]]
+
+READ_MODEL_V1 = "readmodel-v1"
+
+HANDLERS: Mapping[str, Apply] = {
+    "StationBooted": stations.on_booted,
+    "StationConnected": stations.on_connected,
+    "StationDisconnected": stations.on_disconnected,
+}
+TABLES: Sequence[str] = stations.TABLES
+
+
+class Projector:
+    """Applies every event of ``topic`` to the read model named ``name``."""
+
+    def __init__(self, *, bootstrap: str, database_url: str, topic: str,
+                 name: str = READ_MODEL_V1, batch_size: int = 1000) -> None:  # fmt: skip
+        self.bootstrap = bootstrap
+        self.database_url = database_url
+        self.topic = topic
+        self.name = name
+        self.batch_size = batch_size
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Follow the topic until :meth:`stop` is called."""
+        async with await _connect(self.database_url) as db:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.bootstrap, isolation_level="read_committed",
+                enable_auto_commit=False, fetch_max_wait_ms=100,
+            )  # fmt: skip
+            await consumer.start()
+            try:
+                await self._assign(consumer, db)
+                while not self._stopping.is_set():
+                    batches = await consumer.getmany(timeout_ms=200, max_records=self.batch_size)
+                    for tp, records in batches.items():
+                        await self._apply_batch(db, tp, records)
+            finally:
+                await consumer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _assign(self, consumer: AIOKafkaConsumer, db: AsyncConnection[object]) -> None:
+        tps = await topic_partitions(self.bootstrap, self.topic)
+        consumer.assign(tps)
+        stored = await self._stored_offsets(db)
+        for tp in tps:
+            consumer.seek(tp, stored.get(tp.partition, 0))
+
+    async def _stored_offsets(self, db: AsyncConnection[object]) -> dict[int, int]:
+        async with db.cursor() as cur:
+            await cur.execute(
+                "SELECT partition, next_offset FROM projection_offsets"
+                " WHERE projection = %s AND topic = %s",
+                (self.name, self.topic),
+            )
+            rows = await cur.fetchall()
+        await db.commit()
+        return {int(p): int(o) for p, o in rows}  # type: ignore[call-overload]
+
+    async def _apply_batch(self, db: AsyncConnection[object], tp: TopicPartition,
+                           records: list[ConsumerRecord[bytes, bytes]]) -> None:  # fmt: skip
+        try:
+            async with db.transaction(), db.cursor() as cur:
+                for record in records:
+                    await self._apply(cur, record)
+                await cur.execute(
+                    """
+                    INSERT INTO projection_offsets (projection, topic, partition, next_offset)
+                    VALUES (%s, %s, %s, %s)
+                    ON CONFLICT (projection, topic, partition)
+                    DO UPDATE SET next_offset = EXCLUDED.next_offset
+                    """,
+                    (self.name, tp.topic, tp.partition, records[-1].offset + 1),
+                )
+        except psycopg.OperationalError as e:
+            raise StoreUnavailable(str(e)) from e
+
+    async def _apply(self, cur: AsyncCursor[object], record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            event = EventEnvelope.decode(record.value or b"")
+        except ValidationError:
+            log.error("skipping malformed event at %s/%d/%d", record.topic, record.partition,
+                      record.offset)
+            return
+        handler = HANDLERS.get(event.type)
+        if handler is not None:
+            await handler(cur, event)
+
+
+async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    """The partitions of ``topic``, from the broker's metadata."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described["error_code"] != 0:
+        raise ProjectionError(f"topic {topic} cannot be read (error {described['error_code']})")
+    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+
+
+async def rebuild(database_url: str, name: str = READ_MODEL_V1) -> None:
+    """Empty the read model and its offsets; the projector then replays from offset 0."""
+    async with await _connect(database_url) as db, db.transaction(), db.cursor() as cur:
+        for table in TABLES:
+            await cur.execute(f"TRUNCATE {table}")
+        await cur.execute("DELETE FROM projection_offsets WHERE projection = %s", (name,))
+
+
+async def _connect(database_url: str) -> AsyncConnection[object]:
+    try:
+        conn: AsyncConnection[object] = await psycopg.AsyncConnection.connect(database_url)
+    except psycopg.OperationalError as e:
+        raise StoreUnavailable(str(e)) from e
+    return conn

@@ -1,0 +1,78 @@
+"""Run CSMS services as child processes of the tests, each with its own log file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from csms.config import Settings
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child ``csms`` process build the same Settings."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[f"CSMS_{name.upper()}"] = str(value)
+    return env
+
+
+class ServiceSet:
+    def __init__(self, settings: Settings, log_dir: Path) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "csms.cli", name, *args],
+            stdout=log, stderr=subprocess.STDOUT, env=settings_env(self.settings),
+        )  # fmt: skip
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, name: str, *, kill: bool = False) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+    def wait_port(self, port: int, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.dump_logs()
+        raise TimeoutError(f"nothing listens on port {port} after {timeout_s}s")
+
+    def assert_alive(self) -> None:
+        dead = {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+        if dead:
+            self.dump_logs()
+            raise AssertionError(f"services exited: {dead}")
+
+    def log_text(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def dump_logs(self) -> None:
+        for path in sorted(self.log_dir.glob("*.log")):
+            print(f"----- {path.name} -----\n{path.read_text(errors='replace')[-6000:]}")
