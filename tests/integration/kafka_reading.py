@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from projections.projector import topic_partitions
@@ -18,7 +20,11 @@ async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, byt
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
         records: list[ConsumerRecord[bytes, bytes]] = []
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
+                break
             batch = await consumer.getmany(timeout_ms=500)
             for part in batch.values():
                 records.extend(part)
