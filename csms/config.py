@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     processor_id: str = "csms-processor"
     processor_web_port: int = 6066
 
+    projector_batch_size: int = Field(default=1000, ge=1)
+
     api_host: str = "0.0.0.0"
     api_port: int = 8000
 

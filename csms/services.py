@@ -67,7 +67,8 @@ async def run_projector(settings: Settings, *, rebuild: bool = False) -> None:
         await reset_read_models(settings.libpq_url)
         log.info("read models emptied; replaying the events log from offset 0")
     projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
-                          topic=Topics(settings.topic_prefix).events)  # fmt: skip
+                          topic=Topics(settings.topic_prefix).events,
+                          batch_size=settings.projector_batch_size)  # fmt: skip
     task = asyncio.create_task(projector.run())
     waiter = asyncio.create_task(_until_signalled())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)

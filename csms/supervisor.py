@@ -41,7 +41,8 @@ def infra(settings: Settings, action: str) -> int:
         kafka.stop(settings)
         postgres.stop(settings)
     else:
-        print(f"kafka {settings.bootstrap}: {'up' if kafka.is_ready(settings.bootstrap) else 'down'}")
+        state = "up" if kafka.is_ready(settings.bootstrap) else "down"
+        print(f"kafka {settings.bootstrap}: {state}")
     return 0
 
 

@@ -53,10 +53,14 @@ def ensure_jars(settings: Settings) -> Path:
 def _render_config(settings: Settings) -> Path:
     home = kafka_dir(settings)
     config = home / "server.properties"
-    text = (TEMPLATES / "server.properties.in").read_text().format(
-        port=LOCAL_KAFKA_PORT,
-        controller_port=LOCAL_KAFKA_CONTROLLER_PORT,
-        data_dir=home / "data",
+    text = (
+        (TEMPLATES / "server.properties.in")
+        .read_text()
+        .format(
+            port=LOCAL_KAFKA_PORT,
+            controller_port=LOCAL_KAFKA_CONTROLLER_PORT,
+            data_dir=home / "data",
+        )
     )
     config.write_text(text)
     return config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,7 +20,9 @@ DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000
 def forever_topics(settings: Settings) -> list[NewTopic]:
     topics = Topics(settings.topic_prefix)
     config = {"retention.ms": str(FOREVER), "retention.bytes": "-1"}
-    return [NewTopic(name, settings.partitions, 1, topic_configs=config) for name in topics.forever()]
+    return [
+        NewTopic(name, settings.partitions, 1, topic_configs=config) for name in topics.forever()
+    ]
 
 
 def delivery_topic(settings: Settings, gateway_id: str) -> NewTopic:
@@ -35,10 +38,8 @@ async def create_topics(settings: Settings, new_topics: list[NewTopic]) -> list[
         existing = set(await admin.list_topics())
         missing = [t for t in new_topics if t.name not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
     for t in missing:

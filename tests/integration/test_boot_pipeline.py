@@ -24,7 +24,9 @@ pytestmark = pytest.mark.integration
 CASES = [("ocpp1.6", BOOT_16, "CP-16-A"), ("ocpp2.0.1", BOOT_201, "CS-201-A")]
 
 
-async def wait_station(settings: Settings, station_id: str, timeout: float = 30.0) -> dict[str, object]:
+async def wait_station(
+    settings: Settings, station_id: str, timeout: float = 30.0
+) -> dict[str, object]:
     url = f"http://127.0.0.1:{settings.api_port}/api/v1/stations/{station_id}"
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as http:
@@ -41,7 +43,11 @@ async def wait_station(settings: Settings, station_id: str, timeout: float = 30.
 
 @pytest.mark.parametrize(("subprotocol", "boot", "station_id"), CASES)
 async def test_boot_is_answered_logged_projected_and_served(
-    stack: ServiceSet, settings: Settings, subprotocol: str, boot: dict[str, object], station_id: str
+    stack: ServiceSet,
+    settings: Settings,
+    subprotocol: str,
+    boot: dict[str, object],
+    station_id: str,
 ) -> None:
     version = ocpp.OcppVersion(subprotocol)
     async with connect_station(settings.gateway_port, station_id, subprotocol) as ws:
@@ -66,12 +72,14 @@ async def test_boot_is_answered_logged_projected_and_served(
     frames = [FrameRecord.decode(r.value) for r in records]
     kinds = [(f.kind, f.direction) for f in frames if f.kind is RecordKind.FRAME]
     assert kinds == [(RecordKind.FRAME, Direction.IN), (RecordKind.FRAME, Direction.OUT)]
-    sent = [f for f in frames if f.direction is Direction.OUT][0]
+    sent = next(f for f in frames if f.direction is Direction.OUT)
     assert sent.raw is not None and ocpp.parse(sent.raw, version) == ocpp.parse(
         ocpp.serialize(ocpp.CallResult("m1", reply[2])), version
     )
     assert frames[0].kind is RecordKind.CONNECTED and frames[-1].kind is RecordKind.DISCONNECTED
-    assert all(f.ocpp_version == subprotocol and f.gateway_id == settings.gateway_id for f in frames)
+    assert all(
+        f.ocpp_version == subprotocol and f.gateway_id == settings.gateway_id for f in frames
+    )
 
 
 async def test_unknown_station_is_404(stack: ServiceSet, settings: Settings) -> None:
@@ -95,7 +103,9 @@ async def test_unknown_action_gets_not_implemented_and_connection_stays(
         assert again[0] == 3 and again[2]["status"] == "Accepted"
 
 
-async def test_handshake_without_ocpp_subprotocol_is_closed(stack: ServiceSet, settings: Settings) -> None:
+async def test_handshake_without_ocpp_subprotocol_is_closed(
+    stack: ServiceSet, settings: Settings
+) -> None:
     async with connect_station(settings.gateway_port, "CP-NOPROTO", "ocpp9.9") as ws:
         assert ws.subprotocol is None
         with pytest.raises(Exception):  # noqa: B017 - closed by the server, any close is fine

@@ -1,0 +1,59 @@
+"""Reading the read store back in tests: snapshots and projector progress."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import psycopg
+
+from tests.integration.kafka_reading import read_all
+
+EXCLUDED = ("alembic_version", "projection_offsets")
+
+
+def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every read-model table, in a stable order."""
+    with psycopg.connect(database_url) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+            if r[0] not in EXCLUDED
+        ]
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+
+
+def applied_offsets(database_url: str) -> dict[tuple[str, int], int]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT topic, partition, max(next_offset) FROM projection_offsets GROUP BY 1, 2"
+        ).fetchall()
+    return {(t, p): o for t, p, o in rows}
+
+
+async def last_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    """The offset of the last committed record of each partition that has one."""
+    last: dict[tuple[str, int], int] = {}
+    for topic in topics:
+        for record in await read_all(bootstrap, topic):
+            key = (topic, record.partition)
+            last[key] = max(last.get(key, -1), record.offset)
+    return last
+
+
+async def wait_caught_up(
+    bootstrap: str, database_url: str, topics: list[str], timeout: float = 60.0
+) -> None:
+    """Until the projector has applied every record now in ``topics``."""
+    targets = await last_offsets(bootstrap, topics)
+    deadline = time.monotonic() + timeout
+    while True:
+        applied = applied_offsets(database_url)
+        if all(applied.get(k, 0) > offset for k, offset in targets.items()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"projector behind: applied {applied}, last records {targets}")
+        await asyncio.sleep(0.2)
