@@ -37,14 +37,37 @@ class Settings(BaseSettings):
     gateway_host: str = "0.0.0.0"
     gateway_port: int = 9000
     gateway_max_frame_bytes: int = 65536
+    # Gateway security and lifecycle (docs/GATEWAY.md). The wss:// listener (profiles 2
+    # and 3) runs when tls_port, tls_cert and tls_key are set; tls_ca (the CA that issues
+    # station certificates) enables profile 3. Open mode admits stations with no row or no
+    # security profile in the read store: for development and tests only.
+    gateway_tls_port: int | None = None
+    gateway_tls_cert: Path | None = None
+    gateway_tls_key: Path | None = None
+    gateway_tls_ca: Path | None = None
+    gateway_open_mode: bool = False
+    gateway_credential_cache_s: float = Field(default=5.0, ge=0)
+    gateway_auth_failure_limit: int = Field(default=10, ge=1)
+    gateway_auth_failure_window_s: float = Field(default=60.0, gt=0)
+    gateway_ping_interval_s: float = Field(default=30.0, gt=0)
+    gateway_rate_limit_per_s: float = Field(default=20.0, gt=0)
+    gateway_rate_limit_burst: int = Field(default=60, ge=1)
+    gateway_backlog_max_frames: int = Field(default=1000, ge=1)
+    gateway_backlog_max_stall_s: float = Field(default=5.0, gt=0)
 
     processor_id: str = "csms-processor"
     processor_web_port: int = 6066
+    processor_commit_interval_s: float = Field(default=0.005, gt=0)
 
     projector_batch_size: int = Field(default=1000, ge=1)
 
     api_host: str = "0.0.0.0"
     api_port: int = 8000
+    # Bearer token the admin API requires (CSMS_API_TOKEN); ``csms up`` generates and
+    # prints one when unset. Never logged (repr=False).
+    api_token: str | None = Field(default=None, repr=False, min_length=16)
+    # How long a write endpoint waits for the projection to show its change (then 504).
+    api_write_timeout_s: float = Field(default=10.0, gt=0)
 
     heartbeat_interval_s: int = Field(default=300, ge=1)
     boot_retry_interval_s: int = Field(default=60, ge=1)

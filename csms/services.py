@@ -54,6 +54,7 @@ def run_processor(settings: Settings) -> None:
         app_id=settings.processor_id, bootstrap=settings.bootstrap,
         topics=Topics(settings.topic_prefix), partitions=settings.partitions,
         web_port=settings.processor_web_port,
+        commit_interval_s=settings.processor_commit_interval_s,
         handlers=HandlerConfig(settings.heartbeat_interval_s, settings.boot_retry_interval_s),
     ))  # fmt: skip
     Worker(app, loglevel="INFO").execute_from_commandline()

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 import socket
 import time
 from pathlib import Path
@@ -138,3 +139,65 @@ def ensure_started(settings: Settings) -> None:
 
 def stop(settings: Settings) -> bool:
     return terminate(kafka_dir(settings) / "broker.pid")
+
+
+class StandaloneBroker:
+    """A second, throwaway single-node KRaft broker with its own ports and state directory.
+
+    For tests that stop and restart a broker (outage tests) without touching the shared
+    local broker other test sessions use. Same jars and broker settings as the local one.
+    """
+
+    def __init__(self, libs: Path, home: Path, port: int, controller_port: int,
+                 heap: str = "-Xmx384m -Xms128m") -> None:  # fmt: skip
+        self.libs, self.home, self.heap = libs, home, heap
+        self.port, self.controller_port = port, controller_port
+        self._pid: int | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 90.0) -> int:
+        """Format the storage once, start the broker and wait until it answers; its pid.
+
+        Blocking (it runs its own event loop to probe): from async code, use a thread.
+        """
+        self.home.mkdir(parents=True, exist_ok=True)
+        config = self.home / "server.properties"
+        config.write_text((TEMPLATES / "server.properties.in").read_text().format(
+            port=self.port, controller_port=self.controller_port, data_dir=self.home / "data",
+        ))  # fmt: skip
+        _format_storage(self.libs, config, self.home / "data")
+        cmd = _java(
+            self.libs, *self.heap.split(),
+            f"-Dlog4j2.configurationFile={TEMPLATES / 'log4j2.yaml'}", "kafka.Kafka", str(config),
+        )  # fmt: skip
+        env = dict(os.environ, KAFKA_HEAP_OPTS=self.heap)
+        self._pid = spawn(cmd, log_file=self.home / "broker.log",
+                          pid_file=self.home / "broker.pid", env=env)  # fmt: skip
+        wait_ready(self.bootstrap, timeout_s)
+        return self._pid
+
+    def stop(self, timeout_s: float = 60.0) -> bool:
+        """SIGTERM (controlled shutdown) and reap it (it is this process's child; SIGKILL
+        past ``timeout_s``); the data directory is kept for a restart."""
+        pid, self._pid = self._pid, None
+        (self.home / "broker.pid").unlink(missing_ok=True)
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(0.1)
+        return True
+
+
+def standalone_broker(settings: Settings, home: Path, port: int,
+                      controller_port: int) -> StandaloneBroker:  # fmt: skip
+    """A :class:`StandaloneBroker` using the local broker's jars (resolved if needed)."""
+    return StandaloneBroker(ensure_jars(settings), home, port, controller_port)

@@ -7,6 +7,8 @@ identity, ``ws://host:port/ocpp/<station_id>``; §3.1.2: the client offers ``ocp
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
@@ -37,3 +39,22 @@ def choose_version(offered: Sequence[str]) -> OcppVersion | None:
         if version.value in offered:
             return version
     return None
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """``(user, password)`` of an ``Authorization: Basic ...`` header (RFC 7617), or None.
+
+    OCPP 2.0.1 A00 / 1.6 Security Whitepaper §2.1: the user is the station id and the
+    password the station's configured BasicAuthPassword; both are UTF-8 here.
+    """
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")  # RFC 7617 §2: the user has no ':'
+    return (user, password) if sep else None

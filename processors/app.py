@@ -1,8 +1,20 @@
-"""The Faust application: one agent over the frames log, per-station state in a table.
+"""The Faust application: one agent over the frames log and the admin log, state in tables.
 
-Processing is exactly-once (Kafka transactions): the station-state table update, the reply
-routed to the station's gateway and the domain events of one frames-log record commit
-together with the consumed offset, or not at all.
+Processing is exactly-once (Kafka transactions): the table updates, the reply routed to the
+station's gateway and the domain events of one record commit together with the consumed
+offset, or not at all.
+
+Tables (docs/SESSIONS.md):
+
+- ``station-state`` (key = station id): :class:`StationState`, from the station's events
+  and its admin ``StationConfigured`` events (the admin topic is co-partitioned with the
+  frames log: same key, same partition count);
+- ``tokens`` (global, key = id token): the operator's tokens, from admin token events;
+- ``transaction-seq`` (key = frames partition): the CSMS transaction-id counter of each
+  partition (:class:`processors.decision.TransactionIds`).
+
+One agent reads both topics, so a station's frames and its configuration changes are
+applied one at a time (no interleaving between reading and writing a station's state).
 """
 
 from __future__ import annotations
@@ -16,10 +28,11 @@ import faust
 from faust.types import EventT
 
 from ocpp import OcppVersion, serialize
-from processors.decision import Context, Decision, HandlerConfig
+from processors.decision import Context, Decision, HandlerConfig, TransactionIds
 from processors.dispatch import decide_record
-from processors.state import StationState, evolve_all
-from schemas.envelopes import Delivery, FrameRecord, RecordKind, frame_causation
+from processors.reference import STATION_CONFIGURED, TOKEN_DELETED, TOKEN_UPSERTED, Token
+from processors.state import StationState, evolve, evolve_all
+from schemas.envelopes import Delivery, EventEnvelope, FrameRecord, RecordKind, frame_causation
 from schemas.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -33,6 +46,9 @@ class ProcessorConfig:
     partitions: int
     replication_factor: int = 1
     web_port: int = 6066
+    # How often the Kafka transaction (state, replies, events, offsets) commits. Replies
+    # reach stations only once committed (gateways read committed), so this bounds latency.
+    commit_interval_s: float = 0.005
     handlers: HandlerConfig = HandlerConfig()
 
 
@@ -48,13 +64,21 @@ def create_app(config: ProcessorConfig) -> faust.App:
         web_enabled=False,
         web_port=config.web_port,
         consumer_auto_offset_reset="earliest",
+        broker_commit_interval=config.commit_interval_s,
         stream_wait_empty=False,
     )
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
-    frames = app.topic(config.topics.frames, partitions=config.partitions, **raw)
+    sources = app.topic(config.topics.frames, config.topics.admin,
+                        partitions=config.partitions, **raw)  # fmt: skip
     events = app.topic(config.topics.events, partitions=config.partitions, **raw)
-    states = app.Table("station-state", default=None, partitions=config.partitions,
-                       key_type=str, value_type=dict)  # fmt: skip
+    tables = _Tables(
+        states=app.Table("station-state", default=None, partitions=config.partitions,
+                         key_type=str, value_type=dict),
+        tokens=app.GlobalTable("tokens", default=None, partitions=config.partitions,
+                               key_type=str, value_type=dict),
+        seqs=app.Table("transaction-seq", default=None, partitions=config.partitions,
+                       key_type=str, value_type=int),
+    )  # fmt: skip
     deliveries: dict[str, Any] = {}
 
     def delivery_topic(gateway_id: str) -> Any:
@@ -62,31 +86,70 @@ def create_app(config: ProcessorConfig) -> faust.App:
             deliveries[gateway_id] = app.topic(config.topics.delivery(gateway_id), **raw)
         return deliveries[gateway_id]
 
-    @app.agent(frames)
+    @app.agent(sources)
     async def handle_frames(stream: Any) -> None:
         async for event in stream.events():
-            await _process(event, states, events, delivery_topic, config)
+            if event.message.topic == config.topics.admin:
+                _apply_admin(event, tables)
+            else:
+                await _process(event, tables, events, delivery_topic, config)
 
     return app
 
 
-async def _process(event: EventT, states: Any, events: Any, delivery_topic: Any,
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    states: Any
+    tokens: Any
+    seqs: Any
+
+    def state(self, station_id: str) -> StationState:
+        stored = self.states.get(station_id)
+        return StationState.model_validate(stored) if stored else StationState()
+
+    def token(self, id_token: str) -> Token | None:
+        return Token.from_table(self.tokens.get(id_token))
+
+
+def _apply_admin(event: EventT, tables: _Tables) -> None:
+    """Reference data from the API (DESIGN decision 8): into the tables, nothing emitted."""
+    try:
+        admin = EventEnvelope.decode(event.value)
+    except ValueError:
+        log.error("skipping malformed admin record at offset %d", event.message.offset)
+        return
+    if admin.type == STATION_CONFIGURED and admin.station_id is not None:
+        state = tables.state(admin.station_id)
+        tables.states[admin.station_id] = evolve(state, admin).model_dump(mode="json")
+    elif admin.type == TOKEN_UPSERTED:
+        d = admin.data
+        tables.tokens[d["id_token"]] = Token.model_validate(d).model_dump(mode="json")
+    elif admin.type == TOKEN_DELETED and admin.data["id_token"] in tables.tokens:
+        del tables.tokens[admin.data["id_token"]]
+
+
+async def _process(event: EventT, tables: _Tables, events: Any, delivery_topic: Any,
                    config: ProcessorConfig) -> None:  # fmt: skip
     msg = event.message
     record = FrameRecord.decode(event.value)
     key = record.station_id
-    stored = states.get(key)
-    state = StationState.model_validate(stored) if stored else StationState()
+    state = tables.state(key)
+    seq_key = str(msg.partition)
+    next_seq = tables.seqs.get(seq_key) or 1
     ctx = Context(
         station_id=record.station_id, version=OcppVersion(record.ocpp_version),
         now=datetime.now(UTC), causation_id=frame_causation(msg.topic, msg.partition, msg.offset),
-        correlation_id=_correlation(record), config=config.handlers,
+        correlation_id=_correlation(record), config=config.handlers, tokens=tables.token,
+        transaction_ids=TransactionIds(msg.partition, config.partitions, next_seq),
     )  # fmt: skip
     decision = decide_record(state, record, ctx)
-    await _append(decision, record, ctx, events, delivery_topic)
+    # Table writes first: they join the same Kafka transaction as the sends below.
+    if decision.transaction_ids_used:
+        tables.seqs[seq_key] = next_seq + decision.transaction_ids_used
     new_state = evolve_all(state, decision.events)
     if new_state != state:
-        states[key] = new_state.model_dump(mode="json")
+        tables.states[key] = new_state.model_dump(mode="json")
+    await _append(decision, record, ctx, events, delivery_topic)
 
 
 async def _append(decision: Decision, record: FrameRecord, ctx: Context, events: Any,

@@ -8,14 +8,13 @@ from ocpp import Call, CallResult
 from ocpp.v16.requests import BootNotificationRequest as BootNotification16
 from ocpp.v201.requests import BootNotificationRequest as BootNotification201
 from processors.decision import Context, Decision
+from processors.registration import boot_answer
 from processors.state import StationState
-
-ACCEPTED = "Accepted"
 
 
 def decide_boot_v16(state: StationState, call: Call, ctx: Context) -> Decision:
     req = BootNotification16.model_validate(call.payload)
-    return _boot(call, ctx, {
+    return _boot(state, call, ctx, {
         "vendor": req.charge_point_vendor, "model": req.charge_point_model,
         "serial_number": req.charge_point_serial_number or req.charge_box_serial_number,
         "firmware_version": req.firmware_version, "reason": None, "iccid": req.iccid,
@@ -27,7 +26,7 @@ def decide_boot_v16(state: StationState, call: Call, ctx: Context) -> Decision:
 def decide_boot_v201(state: StationState, call: Call, ctx: Context) -> Decision:
     req = BootNotification201.model_validate(call.payload)
     station, modem = req.charging_station, req.charging_station.modem
-    return _boot(call, ctx, {
+    return _boot(state, call, ctx, {
         "vendor": station.vendor_name, "model": station.model,
         "serial_number": station.serial_number, "firmware_version": station.firmware_version,
         "reason": req.reason.value, "iccid": modem.iccid if modem else None,
@@ -35,11 +34,9 @@ def decide_boot_v201(state: StationState, call: Call, ctx: Context) -> Decision:
     })  # fmt: skip
 
 
-def _boot(call: Call, ctx: Context, identity: dict[str, Any]) -> Decision:
-    """OCPP 1.6 §4.2 / 2.0.1 B01.FR.01: Accepted → ``interval`` is the heartbeat interval;
-    Pending / Rejected → ``interval`` is when to retry the boot (B02.FR.01, B03.FR.01)."""
-    status = ACCEPTED
-    interval = ctx.config.heartbeat_interval_s
+def _boot(state: StationState, call: Call, ctx: Context, identity: dict[str, Any]) -> Decision:
+    """The configured registration status answers (see :mod:`processors.registration`)."""
+    status, interval = boot_answer(state, ctx)
     event = ctx.event("StationBooted", {
         "ocpp_version": ctx.version.value, **identity, "status": status, "interval": interval,
     })  # fmt: skip

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
 from ocpp import CallError, CallResult, OcppVersion
+from processors.reference import Token
 from schemas.envelopes import EventEnvelope
 from schemas.events import validate_event_data
 
 # Event ids are derived from what caused them, so reprocessing a record yields the same ids.
 EVENT_NAMESPACE = UUID("5b0f7a0c-6c1e-4d7c-9a55-0f3c2f7d9e11")
 
+TokenLookup = Callable[[str], Token | None]
+
+
+def _no_tokens(_: str) -> Token | None:
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class HandlerConfig:
     heartbeat_interval_s: int = 300
     boot_retry_interval_s: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionIds:
+    """The CSMS transaction ids this record may allocate (docs/SESSIONS.md, "Transaction ids").
+
+    Each partition of the frames log owns the ids ``seq * stride + partition`` (``stride`` =
+    the partition count, ``seq`` = 1, 2, ... from a counter kept in the processor's keyed
+    state and committed with the events that use it), so ids are unique across stations and
+    partitions, survive restarts and are never reused.
+    """
+
+    partition: int = 0
+    stride: int = 1
+    next_seq: int = 1
+
+    def nth(self, index: int) -> int:
+        """The ``index``-th (0-based) id this record may use."""
+        return (self.next_seq + index) * self.stride + self.partition
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +58,8 @@ class Context:
     causation_id: str
     correlation_id: str
     config: HandlerConfig = field(default_factory=HandlerConfig)
+    tokens: TokenLookup = _no_tokens
+    transaction_ids: TransactionIds = field(default_factory=TransactionIds)
 
     def event(self, event_type: str, data: dict[str, Any], *, version: int = 1,
               seq: int = 0) -> EventEnvelope:  # fmt: skip
@@ -51,7 +80,9 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A handler's output: events to append, and the frame to answer the station with."""
+    """A handler's output: events to append, the frame to answer the station with, and how
+    many CSMS transaction ids (from ``Context.transaction_ids``) the events use."""
 
     events: tuple[EventEnvelope, ...] = ()
     reply: CallResult | CallError | None = None
+    transaction_ids_used: int = 0

@@ -3,7 +3,8 @@
 - connection records become StationConnected / StationDisconnected events;
 - a well-formed Call from the station goes to the handler registered for its version and
   action (an action the schemas know but no handler serves gets CallError NotImplemented,
-  OCPP-J 1.6 §4.2.3 / 2.0.1 §4.3);
+  OCPP-J 1.6 §4.2.3 / 2.0.1 §4.3), unless the station's registration forbids it
+  (CallError SecurityError, see :mod:`processors.registration`);
 - frames the gateway already judged malformed, and the CSMS's own sent frames, need nothing.
 """
 
@@ -14,7 +15,16 @@ from collections.abc import Callable, Mapping
 
 import ocpp
 from ocpp import Call, CallResult, OcppVersion
-from processors import boot
+from processors import (
+    authorization,
+    boot,
+    meter_values,
+    notifications,
+    registration,
+    status,
+    transactions16,
+    transactions201,
+)
 from processors.decision import Context, Decision
 from processors.state import StationState
 from schemas.envelopes import VERDICT_OK, Direction, FrameRecord, RecordKind
@@ -23,11 +33,34 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[StationState, Call, Context], Decision]
 
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+
 HANDLERS: Mapping[tuple[OcppVersion, str], Handler] = {
-    (OcppVersion.V16, "BootNotification"): boot.decide_boot_v16,
-    (OcppVersion.V201, "BootNotification"): boot.decide_boot_v201,
-    (OcppVersion.V16, "Heartbeat"): boot.decide_heartbeat,
-    (OcppVersion.V201, "Heartbeat"): boot.decide_heartbeat,
+    (V16, "BootNotification"): boot.decide_boot_v16,
+    (V201, "BootNotification"): boot.decide_boot_v201,
+    (V16, "Heartbeat"): boot.decide_heartbeat,
+    (V201, "Heartbeat"): boot.decide_heartbeat,
+    (V16, "StatusNotification"): status.decide_status_v16,
+    (V201, "StatusNotification"): status.decide_status_v201,
+    (V16, "Authorize"): authorization.decide_authorize_v16,
+    (V201, "Authorize"): authorization.decide_authorize_v201,
+    (V16, "StartTransaction"): transactions16.decide_start,
+    (V16, "StopTransaction"): transactions16.decide_stop,
+    (V201, "TransactionEvent"): transactions201.decide_transaction_event,
+    (V16, "MeterValues"): meter_values.decide_meter_values_v16,
+    (V201, "MeterValues"): meter_values.decide_meter_values_v201,
+    (V16, "DataTransfer"): notifications.decide_data_transfer,
+    (V201, "DataTransfer"): notifications.decide_data_transfer,
+    (V16, "DiagnosticsStatusNotification"): notifications.decide_diagnostics_status,
+    (V16, "FirmwareStatusNotification"): notifications.decide_firmware_status,
+    (V201, "FirmwareStatusNotification"): notifications.decide_firmware_status,
+    (V16, "SignedFirmwareStatusNotification"): notifications.decide_firmware_status,
+    (V16, "LogStatusNotification"): notifications.decide_log_status,
+    (V201, "LogStatusNotification"): notifications.decide_log_status,
+    (V16, "SecurityEventNotification"): notifications.decide_security_event,
+    (V201, "SecurityEventNotification"): notifications.decide_security_event,
+    (V201, "NotifyReport"): notifications.decide_notify_report,
+    (V201, "NotifyEvent"): notifications.decide_notify_event,
 }
 
 
@@ -51,11 +84,21 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
 
 
 def decide_call(state: StationState, call: Call, ctx: Context) -> Decision:
+    refused = registration.refusal(state, call, ctx)
+    if refused is not None:
+        return Decision(reply=refused)
     handler = HANDLERS.get((ctx.version, call.action))
     if handler is None:
         error = ocpp.not_implemented(ctx.version, f"{call.action} is not supported by this CSMS")
         return Decision(reply=ocpp.call_error(ctx.version, call.unique_id, error))
-    decision = handler(state, call, ctx)
+    try:
+        decision = handler(state, call, ctx)
+    except (ValueError, KeyError, TypeError):
+        # A payload the schema admits but a handler cannot use (or a handler bug): the
+        # station gets InternalError and the stream goes on; nothing is recorded.
+        log.exception("handler for %s %s failed", ctx.version.value, call.action)
+        error = ocpp.internal_error(ctx.version, f"CSMS failed to process {call.action}")
+        return Decision(reply=ocpp.call_error(ctx.version, call.unique_id, error))
     return _checked(decision, call, ctx)
 
 
@@ -70,4 +113,5 @@ def _checked(decision: Decision, call: Call, ctx: Context) -> Decision:
         return decision
     log.error("handler for %s built an invalid reply: %s", call.action, problem)
     error = ocpp.internal_error(ctx.version, f"CSMS failed to build a valid {call.action} reply")
-    return Decision(events=decision.events, reply=ocpp.call_error(ctx.version, call.unique_id, error))
+    return Decision(events=decision.events, reply=ocpp.call_error(ctx.version, call.unique_id, error),
+                    transaction_ids_used=decision.transaction_ids_used)  # fmt: skip

@@ -1,4 +1,5 @@
-"""The ``stations`` read model: identity from BootNotification, connection state."""
+"""The ``stations`` and ``connectors`` read models: identity from BootNotification,
+connection state, admin configuration, connector status."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from psycopg import AsyncCursor
 
 from schemas.envelopes import EventEnvelope
 
-TABLES = ("stations",)
+TABLES = ("stations", "connectors")
 
 
 async def on_booted(cur: AsyncCursor[object], event: EventEnvelope) -> None:
@@ -62,4 +63,59 @@ async def on_disconnected(cur: AsyncCursor[object], event: EventEnvelope) -> Non
         WHERE station_id = %(id)s AND connection_id = %(conn)s
         """,
         {"id": event.station_id, "conn": event.data["connection_id"]},
+    )
+
+
+async def on_configured(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """Admin ``StationConfigured``: only the fields given change (PUT with optional fields)."""
+    d = event.data
+    await cur.execute(
+        """
+        INSERT INTO stations AS s (station_id, registration_status, security_profile,
+            password_hash)
+        VALUES (%(id)s, COALESCE(%(reg)s, 'Accepted'), %(profile)s, %(hash)s)
+        ON CONFLICT (station_id) DO UPDATE SET
+            registration_status = COALESCE(%(reg)s, s.registration_status),
+            security_profile = COALESCE(%(profile)s, s.security_profile),
+            password_hash = COALESCE(%(hash)s, s.password_hash)
+        """,
+        {
+            "id": event.station_id, "reg": d.get("registration_status"),
+            "profile": d.get("security_profile"), "hash": d.get("password_hash"),
+        },
+    )  # fmt: skip
+
+
+async def on_connector_status(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """The latest status per connector; a late report (older ``status_at``) changes nothing."""
+    d = event.data
+    await cur.execute(
+        """
+        INSERT INTO connectors AS c (station_id, evse_id, connector_id, status, status_at,
+            error_code, info, vendor_id, vendor_error_code)
+        VALUES (%(id)s, %(evse)s, %(conn)s, %(status)s, %(at)s, %(err)s, %(info)s,
+            %(vendor)s, %(verr)s)
+        ON CONFLICT (station_id, evse_id, connector_id) DO UPDATE SET
+            status = EXCLUDED.status, status_at = EXCLUDED.status_at,
+            error_code = EXCLUDED.error_code, info = EXCLUDED.info,
+            vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code
+        WHERE c.status_at <= EXCLUDED.status_at
+        """,
+        {
+            "id": event.station_id, "evse": d["evse_id"], "conn": d["connector_id"],
+            "status": d["status"], "at": d["status_at"], "err": d.get("error_code"),
+            "info": d.get("info"), "vendor": d.get("vendor_id"),
+            "verr": d.get("vendor_error_code"),
+        },
+    )  # fmt: skip
+
+
+async def touch(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """Any event a station caused shows it alive at that time."""
+    await cur.execute(
+        """
+        UPDATE stations SET last_seen_at = GREATEST(last_seen_at, %(at)s)
+        WHERE station_id = %(id)s AND (last_seen_at IS NULL OR last_seen_at < %(at)s)
+        """,
+        {"id": event.station_id, "at": event.occurred_at},
     )

@@ -27,6 +27,14 @@ class RecordKind(StrEnum):
     FRAME = "frame"
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
+    # A connection attempt the gateway refused (handshake or TLS), with its reason; its
+    # ``http_status`` is the handshake answer (None when the TLS handshake itself failed).
+    REFUSED = "refused"
+
+
+# ``station_id`` of a refused attempt that never named a station (failed TLS handshake,
+# a path that is not /ocpp/<id>); never a valid station id (parentheses are not allowed).
+UNIDENTIFIED_STATION = "(unidentified)"
 
 
 class FrameRecord(BaseModel):
@@ -46,6 +54,7 @@ class FrameRecord(BaseModel):
     verdict: str = VERDICT_OK
     remote_address: str | None = None
     reason: str | None = None
+    http_status: int | None = None
 
     def encode(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()

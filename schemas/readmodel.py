@@ -11,12 +11,18 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Double,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    Uuid,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+READ_MODEL = "readmodel-v1"
+"""The projection name in ``projection_offsets`` of the read model the API serves."""
 
 metadata = MetaData()
 
@@ -38,6 +44,102 @@ stations = Table(
     Column("gateway_id", Text),
     Column("connection_id", Text),
     Column("remote_address", Text),
+    # Admin configuration (issue 4); also read by the gateway's handshake credential check.
+    Column("registration_status", Text, nullable=False, server_default="Accepted"),
+    Column("security_profile", Integer),
+    Column("password_hash", Text),  # schemas.credentials format; never served by the API
+)
+
+connectors = Table(
+    "connectors",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("evse_id", Integer, primary_key=True),
+    Column("connector_id", Integer, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("status_at", DateTime(timezone=True), nullable=False),
+    Column("error_code", Text),
+    Column("info", Text),
+    Column("vendor_id", Text),
+    Column("vendor_error_code", Text),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id_token", String(36), primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("group_id", String(36)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("station_id", String(48), nullable=False),
+    Column("transaction_id", String(36), nullable=False),
+    Column("ocpp_version", String(16), nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("id_token", String(36)),
+    Column("id_token_type", Text),
+    Column("id_token_status", Text),
+    Column("stop_id_token", String(36)),
+    Column("started_at", DateTime(timezone=True)),
+    Column("stopped_at", DateTime(timezone=True)),
+    Column("meter_start_wh", Double),
+    Column("meter_stop_wh", Double),
+    Column("energy_wh", Double),
+    Column("stop_reason", Text),
+    Column("status", Text, nullable=False),
+    Column("charging_state", Text),
+    Column("reservation_id", Integer),
+    Column("remote_start_id", Integer),
+    Column("last_seq_no", Integer),
+    Column("missing_seq_nos", ARRAY(Integer), nullable=False, server_default="{}"),
+    Column("offline", Boolean, nullable=False, server_default="false"),
+    Column("anomalies", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+meter_values = Table(
+    "meter_values",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("transaction_pk", BigInteger),
+    Column("transaction_id", String(36)),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("sampled_at", DateTime(timezone=True), nullable=False),
+    Column("measurand", Text, nullable=False),
+    Column("phase", Text),
+    Column("context", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("unit", Text),
+    Column("multiplier", Integer),
+    Column("canonical_value", Double),
+    Column("canonical_unit", Text),
+    Column("format", Text),
+    Column("signed_data", JSONB),
+    Column("source", Text, nullable=False),
+)
+
+station_notifications = Table(
+    "station_notifications",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("status", Text),
+    Column("request_id", Integer),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("details", JSONB, nullable=False),
 )
 
 projection_offsets = Table(

@@ -28,12 +28,16 @@ class ServiceSet:
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "csms.cli", name, *args],
-            stdout=log, stderr=subprocess.STDOUT, env={**settings_env(self.settings), **(env or {})},
-        )  # fmt: skip
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**settings_env(self.settings), **(env or {})},
+        )
         self.procs[name] = proc
         return proc
 

@@ -23,7 +23,9 @@ def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
             )
             if r[0] not in EXCLUDED
         ]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+        return {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables
+        }
 
 
 def applied_offsets(database_url: str) -> dict[tuple[str, int], int]:

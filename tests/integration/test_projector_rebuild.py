@@ -75,9 +75,11 @@ async def test_projector_killed_mid_stream_neither_loses_nor_doubles(
     await producer.start()
     try:
         sends = [
-            await producer.send(Topics(settings.topic_prefix).events,
-                                booted_event(f"KILL-{i % stations}", i).encode(),
-                                key=f"KILL-{i % stations}".encode())  # fmt: skip
+            await producer.send(
+                Topics(settings.topic_prefix).events,
+                booted_event(f"KILL-{i % stations}", i).encode(),
+                key=f"KILL-{i % stations}".encode(),
+            )
             for i in range(stations * per_station)
         ]
         await asyncio.gather(*sends)

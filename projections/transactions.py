@@ -1,0 +1,111 @@
+"""The ``transactions`` and ``meter_values`` read models.
+
+Rows are keyed by what the events carry (the CSMS transaction ``id``; a meter value by its
+event id and position), never by serials or ``now()``, so a rebuild from offset 0 writes
+the same rows. Events of one transaction can arrive in any combination (an Updated or
+Ended for a transaction never seen starting), so every apply is an upsert that keeps what
+it does not know better.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncCursor
+from psycopg.types.json import Jsonb
+
+from schemas.envelopes import EventEnvelope
+
+TABLES = ("transactions", "meter_values")
+
+_MERGE_ANOMALIES = "ARRAY(SELECT DISTINCT a FROM unnest(t.anomalies || EXCLUDED.anomalies) a ORDER BY a)"
+
+_COLUMNS = (
+    "id", "station_id", "transaction_id", "ocpp_version", "evse_id", "connector_id", "id_token",
+    "id_token_type", "id_token_status", "stop_id_token", "started_at", "stopped_at",
+    "meter_start_wh", "meter_stop_wh", "energy_wh", "stop_reason", "status", "charging_state",
+    "reservation_id", "remote_start_id", "last_seq_no", "missing_seq_nos", "offline",
+    "anomalies", "updated_at",
+)  # fmt: skip
+
+_INSERT = (
+    f"INSERT INTO transactions AS t ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+)
+
+
+def _row(event: EventEnvelope, status: str, **values: Any) -> dict[str, Any]:
+    d = event.data
+    row: dict[str, Any] = {c: d.get(c) for c in _COLUMNS}
+    row.update(station_id=event.station_id, status=status, updated_at=event.occurred_at,
+               offline=bool(d.get("offline")), anomalies=list(d.get("anomalies") or []),
+               missing_seq_nos=list(d.get("missing_seq_nos") or []), **values)  # fmt: skip
+    return row
+
+
+async def on_started(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    row = _row(event, "active", last_seq_no=event.data.get("seq_no"))
+    await cur.execute(_INSERT + """
+        started_at = EXCLUDED.started_at, meter_start_wh = EXCLUDED.meter_start_wh,
+        id_token = COALESCE(t.id_token, EXCLUDED.id_token),
+        id_token_type = COALESCE(t.id_token_type, EXCLUDED.id_token_type),
+        id_token_status = COALESCE(t.id_token_status, EXCLUDED.id_token_status),
+        reservation_id = EXCLUDED.reservation_id, remote_start_id = EXCLUDED.remote_start_id
+        """, row)  # fmt: skip
+
+
+async def on_updated(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    row = _row(event, "active")
+    await cur.execute(_INSERT + f"""
+        evse_id = COALESCE(EXCLUDED.evse_id, t.evse_id),
+        connector_id = COALESCE(EXCLUDED.connector_id, t.connector_id),
+        id_token = COALESCE(t.id_token, EXCLUDED.id_token),
+        id_token_type = COALESCE(t.id_token_type, EXCLUDED.id_token_type),
+        id_token_status = COALESCE(EXCLUDED.id_token_status, t.id_token_status),
+        charging_state = COALESCE(EXCLUDED.charging_state, t.charging_state),
+        last_seq_no = EXCLUDED.last_seq_no, missing_seq_nos = EXCLUDED.missing_seq_nos,
+        offline = t.offline OR EXCLUDED.offline, anomalies = {_MERGE_ANOMALIES},
+        updated_at = EXCLUDED.updated_at
+        """, row)  # fmt: skip
+
+
+async def on_ended(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    row = _row(event, "completed")
+    await cur.execute(_INSERT + f"""
+        evse_id = COALESCE(EXCLUDED.evse_id, t.evse_id),
+        connector_id = COALESCE(EXCLUDED.connector_id, t.connector_id),
+        stopped_at = EXCLUDED.stopped_at,
+        meter_start_wh = COALESCE(EXCLUDED.meter_start_wh, t.meter_start_wh),
+        meter_stop_wh = EXCLUDED.meter_stop_wh, energy_wh = EXCLUDED.energy_wh,
+        stop_reason = EXCLUDED.stop_reason, stop_id_token = EXCLUDED.stop_id_token,
+        status = 'completed',
+        charging_state = COALESCE(EXCLUDED.charging_state, t.charging_state),
+        last_seq_no = COALESCE(EXCLUDED.last_seq_no, t.last_seq_no),
+        missing_seq_nos = EXCLUDED.missing_seq_nos,
+        offline = t.offline OR EXCLUDED.offline, anomalies = {_MERGE_ANOMALIES},
+        updated_at = EXCLUDED.updated_at
+        """, row)  # fmt: skip
+
+
+async def on_meter_values(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    d = event.data
+    rows = [
+        (event.event_id, seq, event.station_id, d.get("id"), d.get("transaction_id"),
+         d.get("evse_id"), d.get("connector_id"), s["sampled_at"], s["measurand"], s["phase"],
+         s["context"], s["location"], s["value"], s["unit"], s["multiplier"],
+         s["canonical_value"], s["canonical_unit"], s["format"],
+         None if s["signed_data"] is None else Jsonb(s["signed_data"]), d["source"])
+        for seq, s in enumerate(d["samples"])
+    ]  # fmt: skip
+    if not rows:
+        return
+    await cur.executemany(
+        """
+        INSERT INTO meter_values (event_id, seq, station_id, transaction_pk, transaction_id,
+            evse_id, connector_id, sampled_at, measurand, phase, context, location, value,
+            unit, multiplier, canonical_value, canonical_unit, format, signed_data, source)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (event_id, seq) DO NOTHING
+        """,
+        rows,
+    )
