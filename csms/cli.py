@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import resource
 import sys
 
 from csms.config import Settings
@@ -35,8 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("aiokafka", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    _raise_open_files_limit()
     settings = Settings()
     return _run(args, settings)
+
+
+def _raise_open_files_limit() -> None:
+    """A gateway holds one socket per station: allow as many open files as the system does."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

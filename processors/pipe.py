@@ -1,0 +1,235 @@
+"""The Pipe: the per-station state machine of CSMS-initiated calls.
+
+OCPP-J 1.6 §4.1.1 / OCPP-J 2.0.1 §4.1.1: a sender has at most one outstanding CALL per
+direction; a CALLRESULT / CALLERROR carries only the message id, so the CSMS must remember
+what it asked. The Pipe keeps, per station: the call in flight, the queue behind it (durable:
+it lives in the processor's keyed Faust state, backed by a Kafka changelog) and the recent
+calls that timed out (so a late answer is still recorded against its call).
+
+Station-initiated calls are a separate direction and never wait for the Pipe.
+
+Everything here is pure: ``decide_*`` functions return a :class:`PipeDecision` (events as
+``(type, data)`` plus the frame to send, if any) and :func:`evolve_pipe` applies one event.
+The message id of a sent call is its ``call_id`` (a UUID: 36 characters, the OCPP-J limit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ocpp import Call, CallError, CallResult
+
+RECENT_TIMED_OUT = 32
+"""How many timed-out calls a station remembers for late answers."""
+
+
+class CallStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    ANSWERED = "answered"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class PipeCall(BaseModel):
+    """A CSMS-initiated call, queued or in flight."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call_id: str
+    action: str
+    payload: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+    sent_at: datetime | None = None
+    connection_id: str | None = None
+
+
+class Pipe(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    in_flight: PipeCall | None = None
+    queue: tuple[PipeCall, ...] = ()
+    timed_out: tuple[tuple[str, str], ...] = ()
+    """(call id, action) of the last calls that timed out, newest last."""
+
+    def late_action(self, call_id: str) -> str | None:
+        return next((a for c, a in reversed(self.timed_out) if c == call_id), None)
+
+    def queued(self, call_id: str) -> PipeCall | None:
+        return next((c for c in self.queue if c.call_id == call_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The station's connection as the processor last saw it."""
+
+    connected: bool
+    connection_id: str | None
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PipeDecision:
+    events: tuple[Event, ...] = ()
+    send: Call | None = None
+
+
+# -- decide ------------------------------------------------------------------------------------
+
+
+def decide_request(pipe: Pipe, call: PipeCall, link: Link, now: datetime) -> PipeDecision:
+    """A new call from the API: queue it, and send it at once if the Pipe is free."""
+    if call.call_id == (pipe.in_flight.call_id if pipe.in_flight else None) or pipe.queued(
+        call.call_id
+    ):
+        return PipeDecision()  # a redelivered command: already known
+    queued: Event = ("CallQueued", _call_data(call))
+    return _then_advance(pipe, (queued,), link, now)
+
+
+def decide_answer(pipe: Pipe, answer: CallResult | CallError, link: Link,
+                  now: datetime) -> PipeDecision:  # fmt: skip
+    """A CallResult / CallError from the station, merged with the call it answers."""
+    call = pipe.in_flight
+    if call is not None and call.call_id == answer.unique_id:
+        return _then_advance(pipe, (_answered(call.call_id, call.action, answer, late=False),),
+                             link, now)  # fmt: skip
+    late_action = pipe.late_action(answer.unique_id)
+    if late_action is not None:
+        return PipeDecision(events=(_answered(answer.unique_id, late_action, answer, late=True),))
+    return PipeDecision(events=(("UnmatchedCallAnswer", _unmatched(answer)),))
+
+
+def decide_tick(pipe: Pipe, link: Link, now: datetime, response_timeout: timedelta) -> PipeDecision:
+    """Time passes: the call in flight may time out, queued calls may expire."""
+    events: list[Event] = []
+    call = pipe.in_flight
+    if call is not None and call.sent_at is not None and now - call.sent_at >= response_timeout:
+        events.append(_timed_out(call, f"no answer within {response_timeout.total_seconds():g} s"))
+    if not events and not any(c.expires_at <= now for c in pipe.queue):
+        return PipeDecision()
+    return _then_advance(pipe, tuple(events), link, now)
+
+
+def decide_connection(pipe: Pipe, link: Link, now: datetime) -> PipeDecision:
+    """The station connected or disconnected.
+
+    OCPP-J answers travel on the connection the call was sent on: a call in flight on a
+    connection that closed can no longer be answered, so it ends as timed out. Queued calls
+    stay queued (unlike MaEVe, which loses them) and go out when the station is back.
+    """
+    events: list[Event] = []
+    call = pipe.in_flight
+    gone = not link.connected or (call is not None and call.connection_id != link.connection_id)
+    if call is not None and gone:
+        events.append(_timed_out(call, "connection closed before the answer"))
+    return _then_advance(pipe, tuple(events), link, now)
+
+
+def decide_cancel(pipe: Pipe, call_id: str) -> PipeDecision:
+    """Cancel a queued call; a call already sent (or ended) cannot be cancelled."""
+    if pipe.queued(call_id) is not None:
+        return PipeDecision(events=(("CallCancelled", {"call_id": call_id}),))
+    reason = "already sent" if _in_flight(pipe, call_id) else "not queued"
+    return PipeDecision(events=(("CallCancelRefused", {"call_id": call_id, "reason": reason}),))
+
+
+def _then_advance(pipe: Pipe, events: tuple[Event, ...], link: Link, now: datetime) -> PipeDecision:
+    """Apply ``events``, drop expired queued calls, and send the next call if the Pipe is free."""
+    for event in events:
+        pipe = evolve_pipe(pipe, *event)
+    out = list(events)
+    for call in pipe.queue:
+        if call.expires_at <= now:
+            out.append(("CallExpired", {"call_id": call.call_id, "action": call.action}))
+            pipe = evolve_pipe(pipe, *out[-1])
+    if pipe.in_flight is not None or not pipe.queue or not link.connected:
+        return PipeDecision(events=tuple(out))
+    nxt = pipe.queue[0]
+    sent: Event = ("CallSent", {
+        "call_id": nxt.call_id, "action": nxt.action,
+        "connection_id": link.connection_id, "sent_at": _iso(now),
+    })  # fmt: skip
+    return PipeDecision(events=(*out, sent), send=Call(nxt.call_id, nxt.action, nxt.payload))
+
+
+def _call_data(call: PipeCall) -> dict[str, Any]:
+    return {"call_id": call.call_id, "action": call.action, "payload": call.payload,
+            "created_at": _iso(call.created_at), "expires_at": _iso(call.expires_at)}  # fmt: skip
+
+
+def _answered(call_id: str, action: str, answer: CallResult | CallError, *, late: bool) -> Event:
+    if isinstance(answer, CallResult):
+        return ("CallAnswered", {"call_id": call_id, "action": action,
+                                 "response": answer.payload, "late": late})  # fmt: skip
+    return ("CallRejected", {"call_id": call_id, "action": action, "late": late,
+                             "error_code": answer.error_code,
+                             "error_description": answer.error_description,
+                             "error_details": answer.error_details})  # fmt: skip
+
+
+def _unmatched(answer: CallResult | CallError) -> dict[str, Any]:
+    if isinstance(answer, CallResult):
+        return {"message_id": answer.unique_id, "response": answer.payload}
+    return {"message_id": answer.unique_id, "error_code": answer.error_code,
+            "error_description": answer.error_description}  # fmt: skip
+
+
+def _timed_out(call: PipeCall, reason: str) -> Event:
+    return ("CallTimedOut", {"call_id": call.call_id, "action": call.action, "reason": reason})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# -- evolve ------------------------------------------------------------------------------------
+
+
+def evolve_pipe(pipe: Pipe, event_type: str, data: dict[str, Any]) -> Pipe:
+    """Apply one Pipe event."""
+    call_id = data.get("call_id")
+    match event_type:
+        case "CallQueued":
+            return pipe.model_copy(update={"queue": (*pipe.queue, _queued_call(data))})
+        case "CallSent":
+            call = pipe.queued(str(call_id))
+            if call is None:
+                return pipe
+            sent = call.model_copy(update={"sent_at": datetime.fromisoformat(data["sent_at"]),
+                                           "connection_id": data["connection_id"]})  # fmt: skip
+            return pipe.model_copy(update={"in_flight": sent, "queue": _without(pipe, call_id)})
+        case "CallAnswered" | "CallRejected" if not data.get("late") and _in_flight(pipe, call_id):
+            return pipe.model_copy(update={"in_flight": None})
+        case "CallTimedOut" if _in_flight(pipe, call_id):
+            recent = (*pipe.timed_out, (str(call_id), str(data["action"])))[-RECENT_TIMED_OUT:]
+            return pipe.model_copy(update={"in_flight": None, "timed_out": recent})
+        case "CallExpired" | "CallCancelled":
+            return pipe.model_copy(update={"queue": _without(pipe, call_id)})
+    return pipe
+
+
+def _in_flight(pipe: Pipe, call_id: object) -> bool:
+    return pipe.in_flight is not None and pipe.in_flight.call_id == call_id
+
+
+def _without(pipe: Pipe, call_id: object) -> tuple[PipeCall, ...]:
+    return tuple(c for c in pipe.queue if c.call_id != call_id)
+
+
+def _queued_call(data: dict[str, Any]) -> PipeCall:
+    return PipeCall(
+        call_id=data["call_id"], action=data["action"], payload=data["payload"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        expires_at=datetime.fromisoformat(data["expires_at"]),
+    )  # fmt: skip
