@@ -1,25 +1,57 @@
-"""The admin API application factory."""
+"""The admin API application factory.
+
+Every route requires ``Authorization: Bearer <api_token>`` (401 otherwise; the OpenAPI
+document declares the HTTPBearer scheme). Reads come from the read store; writes are
+admin events on Kafka, returned once projected (:mod:`api.admin_log`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from api.routes import stations
+from api.admin_log import AdminLog
+from api.deps import require_token
+from api.routes import stations, tokens, transactions
 
 
-def create_app(database_url: str) -> FastAPI:
-    """Build the API over the read store at ``database_url`` (an SQLAlchemy psycopg URL)."""
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    database_url: str  # an SQLAlchemy psycopg URL
+    bootstrap: str
+    admin_topic: str
+    api_token: str
+    write_timeout_s: float = 10.0
+
+
+def create_app(config: ApiConfig) -> FastAPI:
+    """Build the API over the read store and the admin log named in ``config``."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_async_engine(database_url, pool_size=10, pool_pre_ping=True)
+        app.state.config = config
+        app.state.engine = create_async_engine(config.database_url, pool_size=10,
+                                               pool_pre_ping=True)  # fmt: skip
+        app.state.admin_log = AdminLog(config.bootstrap, config.admin_topic)
         yield
+        await app.state.admin_log.close()
         await app.state.engine.dispose()
 
     app = FastAPI(title="CSMS admin API", version="1", lifespan=lifespan)
-    app.include_router(stations.router)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    for router in (stations.router, tokens.router, transactions.router):
+        app.include_router(router, dependencies=[Depends(require_token)])
     return app
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 naming the field (``loc``), without echoing the input (it may be a password)."""
+    errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return JSONResponse(status_code=422, content=jsonable_encoder({"detail": errors}))

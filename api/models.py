@@ -1,11 +1,30 @@
-"""Public API schemas (separate from the read-model tables)."""
+"""Public API schemas (separate from the read-model tables): ``*In`` bodies, ``*Public``
+resources."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
+TokenType = Literal["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
+                    "NoAuthorization"]  # fmt: skip
+TokenStatus = Literal["Accepted", "Blocked", "Expired", "Invalid"]
+IdToken = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+
+
+class ConnectorPublic(BaseModel):
+    connector_id: int
+    status: str
+    status_at: datetime
+    error_code: str | None = None
+
+
+class EvsePublic(BaseModel):
+    evse_id: int
+    connectors: list[ConnectorPublic]
 
 
 class StationPublic(BaseModel):
@@ -23,6 +42,93 @@ class StationPublic(BaseModel):
     boot_count: int
     last_boot_at: datetime | None
     last_seen_at: datetime | None
+    registration_status: RegistrationStatus
+    security_profile: int | None
+    evses: list[EvsePublic] = []
+
+
+class StationConfigIn(BaseModel):
+    """``PUT /api/v1/stations/{id}``: every field optional; only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    security_profile: Literal[1, 2, 3] | None = None
+    password: SecretStr | None = Field(
+        default=None, min_length=16, max_length=40,
+        description="HTTP Basic password (security profiles 1, 2): 16-40 characters "
+        "(OCPP 2.0.1 passwordString). Stored salted-hashed, never returned.",
+    )  # fmt: skip
+    registration_status: RegistrationStatus | None = None
+
+
+class TokenIn(BaseModel):
+    """``PUT /api/v1/tokens/{id_token}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: TokenType = "ISO14443"
+    status: TokenStatus = "Accepted"
+    expires_at: AwareDatetime | None = None
+    group_id: IdToken | None = None
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id_token: str
+    type: str
+    status: str
+    expires_at: datetime | None
+    group_id: str | None
+    updated_at: datetime
+
+
+class TransactionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(description="CSMS-unique id (for 1.6, the id the station was given).")
+    transaction_id: str = Field(description="The transaction id as on the wire.")
+    station_id: str
+    ocpp_version: str
+    evse_id: int | None
+    connector_id: int | None
+    id_token: str | None
+    id_token_status: str | None
+    stop_id_token: str | None
+    started_at: datetime | None
+    stopped_at: datetime | None
+    meter_start_wh: float | None
+    meter_stop_wh: float | None
+    energy_wh: float | None
+    stop_reason: str | None
+    status: Literal["active", "completed"]
+    charging_state: str | None
+    last_seq_no: int | None
+    missing_seq_nos: list[int]
+    offline: bool
+    anomalies: list[str] = Field(description="e.g. meter_stop_below_start, unknown_transaction")
+
+
+class MeterValuePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sampled_at: datetime
+    measurand: str
+    phase: str | None
+    context: str
+    location: str
+    value: str = Field(description="As sent by the station.")
+    unit: str | None = Field(description="As sent (null when the station omitted it).")
+    multiplier: int | None
+    canonical_value: float | None
+    canonical_unit: str | None
+    format: str | None
+    signed_data: object | None
+    source: str
+
+
+class TransactionDetail(TransactionPublic):
+    meter_values: list[MeterValuePublic]
 
 
 T = TypeVar("T")

@@ -89,8 +89,10 @@ class Life:
             yield authorize(v, "LOADGEN")
             if v == V16:
                 st.meter_wh += 10
-                yield "StartTransaction", {"connectorId": 1, "idTag": "LOADGEN",
-                                           "meterStart": st.meter_wh, "timestamp": now_iso()}  # fmt: skip
+                yield "StartTransaction", {
+                    "connectorId": 1, "idTag": "LOADGEN", "meterStart": st.meter_wh,
+                    "timestamp": now_iso(),
+                }  # fmt: skip
                 yield status(v, 1, "Charging")
                 for _ in range(5):
                     st.meter_wh += 150

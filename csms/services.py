@@ -25,18 +25,10 @@ async def _until_signalled() -> None:
 
 async def run_gateway(settings: Settings) -> None:
     from infra.topics import create_topics, delivery_topic
-    from ingest.delivery import DeliveryConsumer
-    from ingest.frames_log import FramesLog
-    from ingest.gateway import Gateway, GatewayConfig
+    from ingest.assembly import build_gateway
 
-    topics = Topics(settings.topic_prefix)
     await create_topics(settings, [delivery_topic(settings, settings.gateway_id)])
-    gateway = Gateway(
-        GatewayConfig(settings.gateway_id, settings.gateway_host, settings.gateway_port,
-                      settings.gateway_max_frame_bytes),
-        FramesLog(settings.bootstrap, topics.frames),
-        DeliveryConsumer(settings.bootstrap, topics.delivery(settings.gateway_id)),
-    )  # fmt: skip
+    gateway = build_gateway(settings)
     await gateway.start()
     try:
         await _until_signalled()
@@ -67,8 +59,9 @@ async def run_projector(settings: Settings, *, rebuild: bool = False) -> None:
     if rebuild:
         await reset_read_models(settings.libpq_url)
         log.info("read models emptied; replaying the events log from offset 0")
+    topics = Topics(settings.topic_prefix)
     projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
-                          topic=Topics(settings.topic_prefix).events,
+                          topics=(topics.events, topics.admin),
                           batch_size=settings.projector_batch_size)  # fmt: skip
     task = asyncio.create_task(projector.run())
     waiter = asyncio.create_task(_until_signalled())
@@ -80,7 +73,13 @@ async def run_projector(settings: Settings, *, rebuild: bool = False) -> None:
 
 
 def run_api(settings: Settings) -> None:
-    from api.app import create_app
+    from api.app import ApiConfig, create_app
 
-    app = create_app(settings.sqlalchemy_url)
+    if not settings.api_token:
+        raise SystemExit("CSMS_API_TOKEN must be set for the API (csms up generates one)")
+    app = create_app(ApiConfig(
+        database_url=settings.sqlalchemy_url, bootstrap=settings.bootstrap,
+        admin_topic=Topics(settings.topic_prefix).admin, api_token=settings.api_token,
+        write_timeout_s=settings.api_write_timeout_s,
+    ))  # fmt: skip
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -55,11 +56,18 @@ def _pump(name: str, stream: IO[bytes]) -> None:
 def up(settings: Settings) -> int:
     prepare_kafka(settings)
     prepare_database(settings)
+    env = dict(os.environ)
+    if not settings.api_token:
+        # The admin API requires a bearer token; without CSMS_API_TOKEN this run gets a
+        # fresh one, shown once here (not logged) and handed to the API process.
+        env["CSMS_API_TOKEN"] = secrets.token_urlsafe(32)
+        print(f"API token for this run (set CSMS_API_TOKEN to choose one): "
+              f"{env['CSMS_API_TOKEN']}", flush=True)  # fmt: skip
     children: dict[str, subprocess.Popen[bytes]] = {}
     for name in SERVICES:
         proc = subprocess.Popen(
             [sys.executable, "-m", "csms.cli", name],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
         assert proc.stdout is not None
         threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()

@@ -81,14 +81,16 @@ PasswordCheck = Callable[[str, str], bool]
 constant-time compare)."""
 
 
-def decide(offer: Offer, creds: StationCredentials | None, *, open_mode: bool,
-           verify: PasswordCheck) -> Admission:  # fmt: skip
+def decide(
+    offer: Offer, creds: StationCredentials | None, *, open_mode: bool, verify: PasswordCheck
+) -> Admission:
     """The admission of one connection attempt. ``verify`` runs the slow KDF: call this
     function off the event loop (``asyncio.to_thread``)."""
     if offer.client_cert_cn is not None and offer.client_cert_cn != offer.station_id:
-        return Admission.refuse(HTTPStatus.UNAUTHORIZED, (
-            f"client certificate CN {offer.client_cert_cn!r} is not the station id"
-        ))  # fmt: skip
+        return Admission.refuse(
+            HTTPStatus.UNAUTHORIZED,
+            (f"client certificate CN {offer.client_cert_cn!r} is not the station id"),
+        )
     if creds is None or creds.security_profile is None:
         return _unconfigured(creds, open_mode=open_mode)
     required = SecurityProfile(creds.security_profile)
@@ -113,14 +115,18 @@ def _unconfigured(creds: StationCredentials | None, *, open_mode: bool) -> Admis
 
 
 def _too_weak(required: SecurityProfile, offered: SecurityProfile) -> Admission:
-    return Admission.refuse(HTTPStatus.FORBIDDEN, (
-        f"station requires security profile {required.value}; "
-        f"connection offers at most {offered.value}"
-    ))  # fmt: skip
+    return Admission.refuse(
+        HTTPStatus.FORBIDDEN,
+        (
+            f"station requires security profile {required.value}; "
+            f"connection offers at most {offered.value}"
+        ),
+    )
 
 
-def _check_password(offer: Offer, creds: StationCredentials, transport: SecurityProfile,
-                    verify: PasswordCheck) -> Admission:  # fmt: skip
+def _check_password(
+    offer: Offer, creds: StationCredentials, transport: SecurityProfile, verify: PasswordCheck
+) -> Admission:
     if offer.basic_auth is None:
         return Admission.refuse(HTTPStatus.UNAUTHORIZED, "missing Basic auth credentials")
     user, password = offer.basic_auth

@@ -58,17 +58,20 @@ class PostgresCredentialStore:
             return None
         sid, profile, password_hash, status = row
         return StationCredentials(
-            station_id=str(sid), security_profile=_int_or_none(profile),
+            station_id=str(sid),
+            security_profile=_int_or_none(profile),
             password_hash=None if password_hash is None else str(password_hash),
             registration_status=None if status is None else str(status),
-        )  # fmt: skip
+        )
 
     async def _query(self, station_id: str) -> tuple[object, ...] | None:
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
-                self._url, autocommit=True, connect_timeout=max(1, int(self._timeout_s)),
+                self._url,
+                autocommit=True,
+                connect_timeout=max(1, int(self._timeout_s)),
                 application_name="csms-gateway",
-            )  # fmt: skip
+            )
         cursor = await self._conn.execute(QUERY, (station_id,))
         return await cursor.fetchone()
 
@@ -85,8 +88,14 @@ class PostgresCredentialStore:
 class CachedCredentialStore:
     """A TTL cache (bounded, least recently used evicted) in front of another store."""
 
-    def __init__(self, inner: CredentialStore, *, ttl_s: float, max_entries: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self,
+        inner: CredentialStore,
+        *,
+        ttl_s: float,
+        max_entries: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._inner = inner
         self._ttl_s = ttl_s
         self._max = max_entries

@@ -47,7 +47,11 @@ class DeliveryConsumer:
             try:
                 delivery = Delivery.decode(message.value)
             except ValidationError:
-                log.error("malformed delivery at %s/%d/%d", message.topic, message.partition,
-                          message.offset)
+                log.error(
+                    "malformed delivery at %s/%d/%d",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                )
                 continue
             await deliver(delivery)

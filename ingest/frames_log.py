@@ -35,8 +35,15 @@ ENQUEUE_RETRY_S = 0.5
 class FramesLog:
     """Appends :class:`FrameRecord` to the frames topic, keyed by station id."""
 
-    def __init__(self, bootstrap: str, topic: str, *, max_pending: int = 1000,
-                 max_stall_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        max_pending: int = 1000,
+        max_stall_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.topic = topic
         self.max_pending = max_pending
         self.max_stall_s = max_stall_s

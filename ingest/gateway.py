@@ -1,40 +1,74 @@
-"""The gateway process: accepts stations, logs every frame, answers protocol errors itself,
-and sends the frames the processors route to it.
+"""The gateway process: admits stations, logs every frame, answers protocol errors itself,
+and sends the frames the processors route to it. Choices: docs/GATEWAY.md.
 
 Per connection, frames are handled in arrival order: each is appended to the frames log
-(and acknowledged by Kafka) before anything acts on it. Well-formed frames are then left to
-the processors; malformed ones are answered here with the CallError ``ocpp/`` prescribes.
+(and acknowledged by Kafka) before anything acts on it, and the next frame is not read
+until then (backpressure). Well-formed frames are then left to the processors; malformed,
+binary, oversized or over-the-rate-limit ones are answered or closed here, each logged with
+its verdict. Every connection attempt, admitted or refused, is a frames-log record too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import ssl
+import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+import weakref
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 import ocpp
+from ingest import CredentialStoreUnavailable, FramesLogUnavailable
+from ingest.admission import Admission, Offer, decide
+from ingest.credential_store import CredentialStore
 from ingest.delivery import DeliveryConsumer
 from ingest.frames_log import FramesLog
-from ingest.handshake import choose_version, station_id_from_path
-from schemas.envelopes import Delivery, Direction, FrameRecord, RecordKind
+from ingest.handshake import basic_credentials, choose_version, station_id_from_path
+from ingest.limits import FailureLimiter, TokenBucket
+from ingest.tls import client_cert_cn, peer_certificate, tls_connection_class
+from schemas.credentials import verify_password
+from schemas.envelopes import (
+    UNIDENTIFIED_STATION,
+    VERDICT_OK,
+    Delivery,
+    Direction,
+    FrameRecord,
+    RecordKind,
+)
 
 log = logging.getLogger(__name__)
 
 # RFC 6455 §7.4.1 close codes used here.
-CLOSE_GOING_AWAY = 1001
-CLOSE_PROTOCOL_ERROR = 1002
-CLOSE_UNSUPPORTED_DATA = 1003
-CLOSE_POLICY = 1008
+CLOSE_GOING_AWAY = 1001  # graceful shutdown: reconnect (to another gateway)
+CLOSE_PROTOCOL_ERROR = 1002  # no OCPP subprotocol (OCPP-J §3.1.2)
+CLOSE_UNSUPPORTED_DATA = 1003  # binary frame (OCPP-J frames are text)
+CLOSE_POLICY = 1008  # replaced by a newer connection; message rate limit
+CLOSE_REPLACED = CLOSE_POLICY
+REASON_REPLACED = "replaced by a newer connection for this station id"
+REASON_RATE = "message rate limit exceeded"
+
+# Statuses that count as a failed authentication attempt for the per-address limiter.
+AUTH_FAILURES = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})
+# The version recorded on a refused attempt that offered none we speak (see GATEWAY.md).
+FALLBACK_VERSION = ocpp.OcppVersion.V201
+MAX_BACKGROUND_RECORDS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TlsListener:
+    port: int
+    context: ssl.SSLContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +78,13 @@ class GatewayConfig:
     port: int
     max_frame_bytes: int = 65536
     ping_interval_s: float | None = 30.0
+    tls: TlsListener | None = None
+    open_mode: bool = False
+    auth_failure_limit: int = 10
+    auth_failure_window_s: float = 60.0
+    rate_limit_per_s: float = 20.0
+    rate_limit_burst: int = 60
+    close_timeout_s: float = 5.0
 
 
 @dataclass(slots=True)
@@ -52,137 +93,424 @@ class Connection:
     connection_id: str
     version: ocpp.OcppVersion
     ws: ServerConnection
+    bucket: TokenBucket
+    over_limit: int = 0
+    outbox: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)  # None: stop
 
 
 class Gateway:
-    """One gateway process: WebSocket server + frames-log producer + delivery consumer."""
+    """One gateway process: WebSocket server(s) + frames-log producer + delivery consumer."""
 
-    def __init__(self, config: GatewayConfig, frames_log: FramesLog, deliveries: DeliveryConsumer):
+    def __init__(
+        self,
+        config: GatewayConfig,
+        frames_log: FramesLog,
+        deliveries: DeliveryConsumer,
+        credentials: CredentialStore,
+    ) -> None:
         self.config = config
         self.frames_log = frames_log
         self.deliveries = deliveries
+        self.credentials = credentials
         self.connections: dict[str, Connection] = {}
-        self._server: Server | None = None
+        self.failures = FailureLimiter(config.auth_failure_limit, config.auth_failure_window_s)
+        self.unrecorded_refusals = 0
+        self._servers: list[Server] = []
+        self._admitted: weakref.WeakKeyDictionary[ServerConnection, Admission] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
         self._delivery_task: asyncio.Task[None] | None = None
 
     @property
     def port(self) -> int:
-        assert self._server is not None
-        sockets = list(self._server.sockets)
-        port: int = sockets[0].getsockname()[1]
-        return port
+        return _bound_port(self._servers[0])
+
+    @property
+    def tls_port(self) -> int | None:
+        return _bound_port(self._servers[1]) if len(self._servers) > 1 else None
 
     async def start(self) -> None:
         await self.frames_log.start()
         await self.deliveries.start()
         self._delivery_task = asyncio.create_task(self.deliveries.run(self.deliver))
-        self._server = await serve(
+        self._servers.append(await self._serve(self.config.port))
+        if self.config.tls is not None:
+            cls = tls_connection_class(self.config.tls.context, self._tls_refused)
+            self._servers.append(await self._serve(self.config.tls.port, cls))
+        log.info(
+            "gateway %s listening on %s:%d (wss: %s)",
+            self.config.gateway_id,
+            self.config.host,
+            self.port,
+            self.tls_port,
+        )
+
+    async def _serve(self, port: int, cls: type[ServerConnection] | None = None) -> Server:
+        return await serve(
             self._serve_connection,
             self.config.host,
-            self.config.port,
+            port,
             subprotocols=[Subprotocol(v.value) for v in ocpp.OcppVersion],
             select_subprotocol=_select_subprotocol,
-            process_request=_check_path,
+            process_request=self._process_request,
             max_size=self.config.max_frame_bytes,
+            create_connection=cls,
+            # A dead connection is closed (1011) at most ping_interval + ping_timeout after
+            # its last sign of life: within two intervals.
             ping_interval=self.config.ping_interval_s,
             ping_timeout=self.config.ping_interval_s,
+            close_timeout=self.config.close_timeout_s,
         )
-        log.info("gateway %s listening on %s:%d", self.config.gateway_id, self.config.host, self.port)
 
     async def stop(self) -> None:
-        """Graceful shutdown: stop accepting, close stations with 1001, flush to Kafka."""
-        if self._server is not None:
-            self._server.close(close_connections=False)
-            closing = [c.ws.close(CLOSE_GOING_AWAY, "gateway shutting down") for c in self.connections.values()]
-            await asyncio.gather(*closing, return_exceptions=True)
-            await self._server.wait_closed()
+        """Graceful shutdown: stop accepting, close stations with 1001 (Going Away) so they
+        reconnect elsewhere, log their Disconnected records, flush Kafka, exit."""
+        for server in self._servers:
+            server.close(close_connections=True)  # websockets closes them with 1001
+        for server in self._servers:
+            await server.wait_closed()  # every connection handler has finished
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._delivery_task is not None:
             self._delivery_task.cancel()
             await asyncio.gather(self._delivery_task, return_exceptions=True)
         await self.deliveries.stop()
         await self.frames_log.stop()
+        await self.credentials.close()
 
-    async def serve_forever(self) -> None:
-        assert self._server is not None
-        await self._server.serve_forever()
+    # -- the handshake: admission -------------------------------------------------------
+
+    async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        station_id = station_id_from_path(request.path)
+        offered = _offered(request)
+        if station_id is None:
+            admission = Admission.refuse(HTTPStatus.NOT_FOUND, "path is not /ocpp/<station id>")
+        else:
+            admission = await self._admit(ws, request, station_id)
+        if admission.accepted:
+            self._admitted[ws] = admission
+            return None
+        await self._record_refusal(ws, station_id, offered, admission)
+        return _refusal_response(ws, admission)
+
+    async def _admit(self, ws: ServerConnection, request: Request, station_id: str) -> Admission:
+        backlog = self.frames_log.backlogged()
+        if backlog is not None:
+            return Admission.refuse(HTTPStatus.SERVICE_UNAVAILABLE, f"frames log: {backlog}")
+        host = _host(ws)
+        wait = self.failures.retry_after(host, time.monotonic())
+        if wait is not None:
+            return Admission.refuse(
+                HTTPStatus.TOO_MANY_REQUESTS, f"too many failed attempts; retry after {wait:.0f}s"
+            )
+        try:
+            creds = await self.credentials.lookup(station_id)
+        except CredentialStoreUnavailable as e:
+            log.error("credential lookup for %s failed: %s", station_id, e)
+            return Admission.refuse(HTTPStatus.SERVICE_UNAVAILABLE, "credential store unavailable")
+        cert = peer_certificate(ws)
+        offer = Offer(
+            station_id,
+            tls=ws.transport.get_extra_info("ssl_object") is not None,
+            basic_auth=basic_credentials(request.headers.get("Authorization")),
+            client_cert_cn=client_cert_cn(cert),
+        )
+        admission = await asyncio.to_thread(
+            decide, offer, creds, open_mode=self.config.open_mode, verify=verify_password
+        )
+        if admission.status in AUTH_FAILURES:
+            self.failures.record_failure(host, time.monotonic())
+        return admission
+
+    async def _record_refusal(
+        self,
+        ws: ServerConnection,
+        station_id: str | None,
+        offered: Sequence[str],
+        admission: Admission,
+    ) -> None:
+        version = choose_version(offered) or FALLBACK_VERSION
+        record = FrameRecord(
+            kind=RecordKind.REFUSED,
+            station_id=station_id or UNIDENTIFIED_STATION,
+            direction=Direction.IN,
+            ocpp_version=version.value,
+            gateway_id=self.config.gateway_id,
+            connection_id=uuid.uuid4().hex,
+            at=datetime.now(UTC),
+            remote_address=_remote(ws),
+            verdict=f"refused {admission.status.value}",
+            http_status=admission.status.value,
+            reason=_with_offer(admission.reason, offered),
+        )
+        if admission.status is HTTPStatus.SERVICE_UNAVAILABLE:
+            self._append_in_background(record)  # Kafka may be the reason: do not wait on it
+        else:
+            await self.frames_log.append(record)
+
+    async def _tls_refused(self, remote: str | None, reason: str) -> None:
+        if remote is not None:
+            self.failures.record_failure(remote.rsplit(":", 1)[0], time.monotonic())
+        self._append_in_background(
+            FrameRecord(
+                kind=RecordKind.REFUSED,
+                station_id=UNIDENTIFIED_STATION,
+                direction=Direction.IN,
+                ocpp_version=FALLBACK_VERSION.value,
+                gateway_id=self.config.gateway_id,
+                connection_id=uuid.uuid4().hex,
+                at=datetime.now(UTC),
+                remote_address=remote,
+                verdict="refused TLS",
+                reason=reason,
+            )
+        )
+
+    def _append_in_background(self, record: FrameRecord) -> None:
+        if len(self._tasks) >= MAX_BACKGROUND_RECORDS:
+            self.unrecorded_refusals += 1
+            log.warning(
+                "refusal not recorded (%d so far, Kafka backlog): %s %s",
+                self.unrecorded_refusals,
+                record.station_id,
+                record.reason,
+            )
+            return
+        self._spawn(self._append_quietly(record))
+
+    async def _append_quietly(self, record: FrameRecord) -> None:
+        try:
+            await self.frames_log.append(record)
+        except FramesLogUnavailable as e:
+            log.error("could not record %s for %s: %s", record.kind, record.station_id, e)
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- one station's connection ---------------------------------------------------------
 
     async def _serve_connection(self, ws: ServerConnection) -> None:
         assert ws.request is not None
         station_id = station_id_from_path(ws.request.path)
-        assert station_id is not None  # _check_path refused every other path
+        admission = self._admitted.pop(ws, None)
+        assert station_id is not None and admission is not None  # _process_request admitted it
         if ws.subprotocol is None:
-            # OCPP-J 1.6 §3.1.2 / 2.0.1 §3.1.2: no common subprotocol → complete the
-            # handshake without one, then close the connection at once.
+            # OCPP-J 1.6 / 2.0.1 §3.1.2: no common subprotocol → complete the handshake
+            # without one, then close the connection at once.
+            refusal = Admission.refuse(
+                HTTPStatus.SWITCHING_PROTOCOLS, "no supported OCPP subprotocol offered; closed 1002"
+            )
+            await self._record_refusal(ws, station_id, _offered(ws.request), refusal)
             await ws.close(CLOSE_PROTOCOL_ERROR, "no supported OCPP subprotocol offered")
             return
-        conn = Connection(station_id, uuid.uuid4().hex, ocpp.OcppVersion(ws.subprotocol), ws)
-        previous = self.connections.get(station_id)
-        self.connections[station_id] = conn
-        if previous is not None:
-            await previous.ws.close(CLOSE_POLICY, "replaced by a newer connection")
-        await self.frames_log.append(self._record(conn, RecordKind.CONNECTED, Direction.IN,
-                                                  remote_address=_remote(ws)))
+        conn = Connection(
+            station_id,
+            uuid.uuid4().hex,
+            ocpp.OcppVersion(ws.subprotocol),
+            ws,
+            TokenBucket(self.config.rate_limit_per_s, self.config.rate_limit_burst),
+        )
+        await self._open(conn, admission)
+        writer = asyncio.create_task(self._write_loop(conn))
         reason = "closed"
         try:
             reason = await self._read_loop(conn)
         finally:
             if self.connections.get(station_id) is conn:
                 del self.connections[station_id]
+            conn.outbox.put_nowait(None)  # frames still queued are tried, logged "not sent"
+            await writer
             await self.frames_log.append(
                 self._record(conn, RecordKind.DISCONNECTED, Direction.IN, reason=reason)
             )
+
+    async def _open(self, conn: Connection, admission: Admission) -> None:
+        previous = self.connections.get(conn.station_id)
+        self.connections[conn.station_id] = conn
+        profile = admission.profile.value if admission.profile is not None else None
+        await self.frames_log.append(
+            self._record(
+                conn,
+                RecordKind.CONNECTED,
+                Direction.IN,
+                remote_address=_remote(conn.ws),
+                reason=f"security profile {profile}: {admission.reason}",
+            )
+        )
+        if previous is not None:
+            # The old connection's handler keeps reading what it already received (frames
+            # buffered before the close are still logged), then logs its Disconnected.
+            self._spawn(previous.ws.close(CLOSE_REPLACED, REASON_REPLACED))
 
     async def _read_loop(self, conn: Connection) -> str:
         try:
             async for message in conn.ws:
                 if isinstance(message, bytes):
-                    # OCPP-J §4: frames are text; RFC 6455 1003 for data we cannot accept.
-                    await conn.ws.close(CLOSE_UNSUPPORTED_DATA, "binary frames are not OCPP-J")
-                    return "binary frame"
+                    await self._on_binary(conn, message)
+                    return f"closed by gateway: {CLOSE_UNSUPPORTED_DATA} binary frame"
                 await self._on_text(conn, message)
-        except ConnectionClosed as e:
-            return f"{e.rcvd.code if e.rcvd else 1006} {e.rcvd.reason if e.rcvd else ''}".strip()
-        close = conn.ws.close_code
-        return f"{close} {conn.ws.close_reason or ''}".strip() if close else "closed"
+        except ConnectionClosed:
+            pass
+        await self._log_protocol_failure(conn)
+        return close_reason(conn.ws)
 
     async def _on_text(self, conn: Connection, text: str) -> None:
         parsed = ocpp.parse(text, conn.version)
-        verdict = parsed.verdict if isinstance(parsed, ocpp.Rejection) else "ok"
-        await self.frames_log.append(self._record(conn, RecordKind.FRAME, Direction.IN,
-                                                  raw=text, verdict=verdict))
+        answers_us = isinstance(parsed, ocpp.CallResult | ocpp.CallError)
+        if not answers_us and not conn.bucket.take(time.monotonic()):
+            await self._over_rate(conn, text, parsed)
+            return
+        conn.over_limit = 0
+        verdict = parsed.verdict if isinstance(parsed, ocpp.Rejection) else VERDICT_OK
+        await self.frames_log.append(
+            self._record(conn, RecordKind.FRAME, Direction.IN, raw=text, verdict=verdict)
+        )
         if isinstance(parsed, ocpp.Rejection):
             reply = parsed.to_call_error(conn.version)
             if reply is not None:
-                await self._send(conn, ocpp.serialize(reply))
+                self._queue(conn, ocpp.serialize(reply))
+
+    async def _over_rate(
+        self, conn: Connection, text: str, parsed: ocpp.Message | ocpp.Rejection
+    ) -> None:
+        """Over the per-station message rate: the frame is logged (not acted on) and a Call
+        gets CallError GenericError; a station that keeps going past another burst is closed."""
+        conn.over_limit += 1
+        limit = f"{self.config.rate_limit_per_s:g} messages/s"
+        await self.frames_log.append(
+            self._record(
+                conn, RecordKind.FRAME, Direction.IN, raw=text, verdict=f"RateLimited: over {limit}"
+            )
+        )
+        unique_id = parsed.unique_id if isinstance(parsed, ocpp.Call | ocpp.Rejection) else None
+        if unique_id is not None:
+            error = ocpp.generic_error(conn.version, f"{REASON_RATE} ({limit}); retry later")
+            self._queue(conn, ocpp.serialize(ocpp.call_error(conn.version, unique_id, error)))
+        if conn.over_limit > self.config.rate_limit_burst:
+            self._spawn(conn.ws.close(CLOSE_POLICY, REASON_RATE))
+
+    async def _on_binary(self, conn: Connection, data: bytes) -> None:
+        # OCPP-J §4: frames are text; RFC 6455 1003 for data we cannot accept. The bytes are
+        # logged (base64) because they crossed the wire.
+        await self.frames_log.append(
+            self._record(
+                conn,
+                RecordKind.FRAME,
+                Direction.IN,
+                raw=base64.b64encode(data).decode(),
+                verdict=f"BinaryFrame: {len(data)} bytes (raw is base64); closed 1003",
+            )
+        )
+        await conn.ws.close(CLOSE_UNSUPPORTED_DATA, "binary frames are not OCPP-J")
+
+    async def _log_protocol_failure(self, conn: Connection) -> None:
+        """websockets itself closes on an oversized frame (1009) or invalid UTF-8 (1007);
+        the frame never reaches us, but its verdict is logged."""
+        sent = conn.ws.protocol.close_sent
+        if sent is None or sent.code not in (1007, 1009):
+            return
+        what = "MessageTooBig" if sent.code == 1009 else "InvalidUtf8"
+        await self.frames_log.append(
+            self._record(
+                conn,
+                RecordKind.FRAME,
+                Direction.IN,
+                verdict=f"{what}: {sent.reason or 'refused'}; closed {sent.code}",
+            )
+        )
+
+    # -- frames to the station ------------------------------------------------------------
+
+    def _queue(self, conn: Connection, raw: str) -> None:
+        conn.outbox.put_nowait(raw)
+
+    async def _write_loop(self, conn: Connection) -> None:
+        """One writer per connection: a slow station never holds up deliveries to others."""
+        while (raw := await conn.outbox.get()) is not None:
+            await self._send(conn, raw)
 
     async def _send(self, conn: Connection, raw: str) -> None:
-        verdict = "ok"
+        verdict = VERDICT_OK
         try:
             await conn.ws.send(raw)
         except ConnectionClosed:
             verdict = "not sent: connection closed"
-        await self.frames_log.append(self._record(conn, RecordKind.FRAME, Direction.OUT,
-                                                  raw=raw, verdict=verdict))
+        await self.frames_log.append(
+            self._record(conn, RecordKind.FRAME, Direction.OUT, raw=raw, verdict=verdict)
+        )
 
     async def deliver(self, delivery: Delivery) -> None:
-        """Send a frame routed to this gateway, if the station's connection is still here."""
+        """Queue a frame routed to this gateway, if the station's connection is still here."""
         conn = self.connections.get(delivery.station_id)
         stale = delivery.connection_id not in (None, conn.connection_id if conn else None)
         if conn is None or stale:
-            log.warning("undeliverable frame for %s (connection gone): %s",
-                        delivery.station_id, delivery.causation_id)
+            log.warning(
+                "undeliverable frame for %s (connection gone): %s",
+                delivery.station_id,
+                delivery.causation_id,
+            )
             return
-        await self._send(conn, delivery.raw)
+        self._queue(conn, delivery.raw)
 
-    def _record(self, conn: Connection, kind: RecordKind, direction: Direction,
-                **fields: str | None) -> FrameRecord:
+    def _record(
+        self, conn: Connection, kind: RecordKind, direction: Direction, **fields: str | None
+    ) -> FrameRecord:
         return FrameRecord(
-            kind=kind, station_id=conn.station_id, direction=direction,
-            ocpp_version=conn.version.value, gateway_id=self.config.gateway_id,
-            connection_id=conn.connection_id, at=datetime.now(UTC), **fields,
-        )  # fmt: skip
+            kind=kind,
+            station_id=conn.station_id,
+            direction=direction,
+            ocpp_version=conn.version.value,
+            gateway_id=self.config.gateway_id,
+            connection_id=conn.connection_id,
+            at=datetime.now(UTC),
+            **fields,
+        )
+
+
+def close_reason(ws: ServerConnection) -> str:
+    """Who closed the connection, with which code and reason (for the Disconnected record)."""
+    proto = ws.protocol
+    sent, rcvd = proto.close_sent, proto.close_rcvd
+    if sent is not None and (rcvd is None or proto.close_rcvd_then_sent is False):
+        return f"closed by gateway: {_close_text(sent)}"
+    if rcvd is not None:
+        return f"closed by station: {_close_text(rcvd)}"
+    return "connection lost: 1006 (no close frame)"
+
+
+def _close_text(close: Close) -> str:
+    return f"{close.code} {close.reason}".strip()
+
+
+def _refusal_response(ws: ServerConnection, admission: Admission) -> Response:
+    response = ws.respond(admission.status, f"{admission.reason}\n")
+    if admission.status is HTTPStatus.UNAUTHORIZED:
+        # RFC 7235 §4.1 / RFC 7617: tell the client which scheme to use.
+        response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
+    if admission.status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
+        response.headers["Retry-After"] = "30"
+    return response
+
+
+def _offered(request: Request) -> list[str]:
+    return [
+        p.strip()
+        for h in request.headers.get_all("Sec-WebSocket-Protocol")
+        for p in h.split(",")
+        if p.strip()
+    ]
+
+
+def _with_offer(reason: str, offered: Sequence[str]) -> str:
+    return f"{reason} (subprotocols offered: {', '.join(offered) or 'none'})"
+
+
+def _host(ws: ServerConnection) -> str:
+    addr = ws.remote_address
+    return str(addr[0]) if addr else "unknown"
 
 
 def _remote(ws: ServerConnection) -> str | None:
@@ -190,10 +518,9 @@ def _remote(ws: ServerConnection) -> str | None:
     return f"{addr[0]}:{addr[1]}" if addr else None
 
 
-def _check_path(ws: ServerConnection, request: Request) -> Response | None:
-    if station_id_from_path(request.path) is None:
-        return ws.respond(HTTPStatus.NOT_FOUND, "expected /ocpp/<station id>\n")
-    return None
+def _bound_port(server: Server) -> int:
+    port: int = next(iter(server.sockets)).getsockname()[1]
+    return port
 
 
 def _select_subprotocol(ws: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
@@ -201,4 +528,4 @@ def _select_subprotocol(ws: ServerConnection, offered: Sequence[Subprotocol]) ->
     return Subprotocol(version.value) if version else None
 
 
-__all__ = ["Connection", "Gateway", "GatewayConfig", "Headers"]
+__all__ = ["Connection", "Gateway", "GatewayConfig", "TlsListener", "close_reason"]

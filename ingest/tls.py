@@ -19,7 +19,7 @@ import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from websockets.asyncio.server import ServerConnection
 
@@ -45,8 +45,9 @@ def client_cert_cn(peercert: dict[str, Any] | None) -> str | None:
     """
     if not peercert:
         return None
-    names = {value for rdn in peercert.get("subject", ()) for key, value in rdn
-             if key == "commonName"}  # fmt: skip
+    names = {
+        value for rdn in peercert.get("subject", ()) for key, value in rdn if key == "commonName"
+    }
     if not names:
         return None
     return "+".join(sorted(names))
@@ -60,41 +61,49 @@ def peer_certificate(ws: ServerConnection) -> dict[str, Any] | None:
     return cert
 
 
-def tls_connection_class(context: ssl.SSLContext, on_refused: TlsRefused, *,
-                         handshake_timeout_s: float = 10.0) -> type[ServerConnection]:  # fmt: skip
+def tls_connection_class(
+    context: ssl.SSLContext, on_refused: TlsRefused, *, handshake_timeout_s: float = 10.0
+) -> type[ServerConnection]:
     """A ServerConnection subclass that does the TLS handshake itself (pass it to
     ``serve(create_connection=...)`` *without* ``ssl=``)."""
 
     class TlsServerConnection(_TlsFirstConnection):
         tls_context = context
-        report_refused = staticmethod(on_refused)
         tls_handshake_timeout_s = handshake_timeout_s
+
+        async def report_refused(self, remote: str | None, reason: str) -> None:
+            await on_refused(remote, reason)
 
     return TlsServerConnection
 
 
 class _TlsFirstConnection(ServerConnection):
     tls_context: ClassVar[ssl.SSLContext]
-    report_refused: ClassVar[TlsRefused]
     tls_handshake_timeout_s: ClassVar[float]
     pending: ClassVar[set[asyncio.Task[None]]] = set()
+
+    async def report_refused(self, remote: str | None, reason: str) -> None:
+        raise NotImplementedError  # defined by tls_connection_class
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._tls_up = False
         self._early: list[bytes] = []
         self._early_eof = False
-        task = self.loop.create_task(self._start_tls(transport))
+        task = self.loop.create_task(self._start_tls(cast(asyncio.Transport, transport)))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
-    async def _start_tls(self, raw: asyncio.BaseTransport) -> None:
+    async def _start_tls(self, raw: asyncio.Transport) -> None:
         peer = raw.get_extra_info("peername")
         remote = f"{peer[0]}:{peer[1]}" if peer else None
         try:
             tls = await self.loop.start_tls(
-                raw, self, self.tls_context, server_side=True,  # type: ignore[arg-type]
+                raw,
+                self,
+                self.tls_context,
+                server_side=True,
                 ssl_handshake_timeout=self.tls_handshake_timeout_s,
-            )  # fmt: skip
+            )
         except (ssl.SSLError, OSError, TimeoutError) as e:
             raw.close()
             await self.report_refused(remote, f"TLS handshake failed: {_describe(e)}")

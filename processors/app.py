@@ -20,7 +20,7 @@ applied one at a time (no interleaving between reading and writing a station's s
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ class ProcessorConfig:
     # How often the Kafka transaction (state, replies, events, offsets) commits. Replies
     # reach stations only once committed (gateways read committed), so this bounds latency.
     commit_interval_s: float = 0.005
-    handlers: HandlerConfig = HandlerConfig()
+    handlers: HandlerConfig = field(default_factory=HandlerConfig)
 
 
 def create_app(config: ProcessorConfig) -> faust.App:
@@ -67,7 +67,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
         broker_commit_interval=config.commit_interval_s,
         stream_wait_empty=False,
     )
-    raw = {"key_serializer": "raw", "value_serializer": "raw"}
+    raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     sources = app.topic(config.topics.frames, config.topics.admin,
                         partitions=config.partitions, **raw)  # fmt: skip
     events = app.topic(config.topics.events, partitions=config.partitions, **raw)
@@ -111,7 +111,7 @@ class _Tables:
         return Token.from_table(self.tokens.get(id_token))
 
 
-def _apply_admin(event: EventT, tables: _Tables) -> None:
+def _apply_admin(event: EventT[Any], tables: _Tables) -> None:
     """Reference data from the API (DESIGN decision 8): into the tables, nothing emitted."""
     try:
         admin = EventEnvelope.decode(event.value)
@@ -128,7 +128,7 @@ def _apply_admin(event: EventT, tables: _Tables) -> None:
         del tables.tokens[admin.data["id_token"]]
 
 
-async def _process(event: EventT, tables: _Tables, events: Any, delivery_topic: Any,
+async def _process(event: EventT[Any], tables: _Tables, events: Any, delivery_topic: Any,
                    config: ProcessorConfig) -> None:  # fmt: skip
     msg = event.message
     record = FrameRecord.decode(event.value)

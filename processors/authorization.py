@@ -108,7 +108,8 @@ def decide_authorize_v16(state: StationState, call: Call, ctx: Context) -> Decis
     req = Authorize16.model_validate(call.payload)
     auth = authorize(req.id_tag, None, ctx)
     event = ctx.event("IdTokenAuthorized", auth.event_data())
-    return Decision(events=(event,), reply=CallResult(call.unique_id, {"idTagInfo": id_tag_info(auth)}))
+    reply = {"idTagInfo": id_tag_info(auth)}
+    return Decision(events=(event,), reply=CallResult(call.unique_id, reply))
 
 
 def decide_authorize_v201(state: StationState, call: Call, ctx: Context) -> Decision:

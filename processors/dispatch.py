@@ -75,6 +75,12 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
             "gateway_id": record.gateway_id, "connection_id": record.connection_id,
             "reason": record.reason,
         }),))  # fmt: skip
+    if record.kind is RecordKind.REFUSED:  # a refused connection attempt (ingest/, issue 6)
+        return Decision(events=(ctx.event("ConnectionRefused", {
+            "gateway_id": record.gateway_id, "attempt_id": record.connection_id,
+            "remote_address": record.remote_address, "http_status": record.http_status,
+            "reason": record.reason or record.verdict,
+        }),))  # fmt: skip
     if record.direction is Direction.OUT or record.verdict != VERDICT_OK or record.raw is None:
         return Decision()
     message = ocpp.parse(record.raw, ctx.version)
@@ -113,5 +119,6 @@ def _checked(decision: Decision, call: Call, ctx: Context) -> Decision:
         return decision
     log.error("handler for %s built an invalid reply: %s", call.action, problem)
     error = ocpp.internal_error(ctx.version, f"CSMS failed to build a valid {call.action} reply")
-    return Decision(events=decision.events, reply=ocpp.call_error(ctx.version, call.unique_id, error),
+    reply = ocpp.call_error(ctx.version, call.unique_id, error)
+    return Decision(events=decision.events, reply=reply,
                     transaction_ids_used=decision.transaction_ids_used)  # fmt: skip

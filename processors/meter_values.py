@@ -15,10 +15,11 @@ signed data (it has no numeric value); 2.0.1 ``signedMeterValue`` keeps the whol
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from collections.abc import Sequence
 from typing import Any
 
-from ocpp import Call, CallResult
+from ocpp import Call, CallResult, to_payload
 from ocpp.timestamps import format_datetime, parse_datetime
 from ocpp.v16.datatypes import MeterValue as MeterValue16
 from ocpp.v16.requests import MeterValuesRequest as MeterValues16
@@ -34,7 +35,7 @@ DEFAULT_LOCATION = "Outlet"
 SIGNED_DATA = "SignedData"
 
 # unit as sent → (canonical unit, factor); temperatures are converted separately.
-UNITS: dict[str, tuple[str, float]] = {
+UNITS: dict[str, tuple[str, int]] = {
     "Wh": ("Wh", 1), "kWh": ("Wh", 1000), "varh": ("varh", 1), "kvarh": ("varh", 1000),
     "W": ("W", 1), "kW": ("W", 1000), "VA": ("VA", 1), "kVA": ("VA", 1000),
     "var": ("var", 1), "kvar": ("var", 1000), "A": ("A", 1), "V": ("V", 1),
@@ -53,19 +54,22 @@ MEASURAND_UNITS: tuple[tuple[str, str], ...] = (
 def canonical(value: float, unit: str | None, measurand: str,
               multiplier: int = 0) -> tuple[float | None, str | None]:  # fmt: skip
     """``value`` (× 10^multiplier) in its canonical unit: Wh, varh, W, VA, var, A, V, %, Hz,
-    Celsius; (None, None) for a unit without one (e.g. Power.Factor, RPM) or a non-finite value."""
+    Celsius; (None, None) for a unit without one (e.g. Power.Factor, RPM) or a non-finite value.
+
+    Computed in decimal from the value's shortest text, so 1.1 kWh is 1100 Wh, not
+    1100.0000000000002."""
     if not math.isfinite(value):
         return None, None
     unit = unit or _measurand_unit(measurand)
-    scaled = value * 10.0**multiplier
+    scaled = Decimal(repr(value)).scaleb(multiplier)
     if unit == "K":
-        return round(scaled - 273.15, 6), "Celsius"
+        return float(scaled - Decimal("273.15")), "Celsius"
     if unit == "Fahrenheit":
-        return round((scaled - 32) * 5 / 9, 6), "Celsius"
+        return round(float((scaled - 32) * 5 / 9), 6), "Celsius"
     if unit not in UNITS:
         return None, None
     target, factor = UNITS[unit]
-    return scaled * factor, target
+    return float(scaled * factor), target
 
 
 def _measurand_unit(measurand: str) -> str | None:
@@ -109,8 +113,7 @@ def samples_v201(meter_values: Sequence[MeterValue201], ctx: Context) -> list[di
             unit = uom.unit if uom else None
             multiplier = uom.multiplier if uom and uom.multiplier is not None else 0
             value, target = canonical(float(sv.value), unit, measurand, multiplier)
-            signed = sv.signed_meter_value.model_dump(by_alias=True, exclude_none=True,
-                                                      mode="json") if sv.signed_meter_value else None  # fmt: skip
+            signed = to_payload(sv.signed_meter_value) if sv.signed_meter_value else None
             out.append(_sample(at, measurand, sv.phase.value if sv.phase else None,
                                sv.context.value if sv.context else None,
                                sv.location.value if sv.location else None, _text(sv.value),

@@ -109,7 +109,7 @@ def _updated(state: StationState, d: dict[str, object]) -> StationState:
     register = d.get("register_wh")
     changes: dict[str, object] = {
         "last_seq_no": d.get("last_seq_no", txn.last_seq_no),
-        "missing_seq_nos": tuple(d.get("missing_seq_nos") or ()),  # type: ignore[call-overload]
+        "missing_seq_nos": tuple(_ints(d.get("missing_seq_nos"))),
     }
     for name in ("evse_id", "connector_id", "id_token"):
         if d.get(name) is not None:
@@ -120,6 +120,10 @@ def _updated(state: StationState, d: dict[str, object]) -> StationState:
             changes["first_register_wh"] = register
     updated = txn.model_copy(update=changes)
     return state.model_copy(update={"transactions": {**state.transactions, wire: updated}})
+
+
+def _ints(value: object) -> list[int]:
+    return [int(v) for v in value] if isinstance(value, list) else []
 
 
 def _ended(state: StationState, d: dict[str, object]) -> StationState:

@@ -61,7 +61,8 @@ def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
         "reservation_id": req.reservation_id, "remote_start_id": None, "seq_no": None,
         "charging_state": None, "trigger_reason": None, "offline": False, "start_key": key,
     })  # fmt: skip
-    return Decision(events=(event,), reply=CallResult(call.unique_id, {**reply, "transactionId": csms_id}),
+    reply["transactionId"] = csms_id
+    return Decision(events=(event,), reply=CallResult(call.unique_id, reply),
                     transaction_ids_used=1)  # fmt: skip
 
 
@@ -104,7 +105,8 @@ def decide_stop(state: StationState, call: Call, ctx: Context) -> Decision:
                     transaction_ids_used=used)  # fmt: skip
 
 
-def energy_wh(meter_start: float | None, meter_stop: float | None, anomalies: list[str]) -> float | None:
+def energy_wh(meter_start: float | None, meter_stop: float | None,
+              anomalies: list[str]) -> float | None:  # fmt: skip
     """stop − start in Wh; None (and flagged) when the meter went backwards."""
     if meter_start is None or meter_stop is None:
         return None

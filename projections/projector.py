@@ -1,4 +1,4 @@
-"""The projector: events log → read-model rows, exactly-once in effect.
+"""The projector: events log (and admin log) → read-model rows, exactly-once in effect.
 
 Each batch of a partition is applied, and the partition's next offset recorded in
 ``projection_offsets``, in one PostgreSQL transaction (DESIGN decision 6): a crash either
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -19,31 +20,53 @@ from aiokafka.admin import AIOKafkaAdminClient
 from psycopg import AsyncConnection, AsyncCursor
 from pydantic import ValidationError
 
-from projections import ProjectionError, StoreUnavailable, stations
+from projections import (
+    ProjectionError,
+    StoreUnavailable,
+    notifications,
+    stations,
+    tokens,
+    transactions,
+)
 from schemas.envelopes import EventEnvelope
+from schemas.readmodel import READ_MODEL
 
 log = logging.getLogger(__name__)
 
 Apply = Callable[[AsyncCursor[object], EventEnvelope], Awaitable[None]]
 
-READ_MODEL_V1 = "readmodel-v1"
+READ_MODEL_V1 = READ_MODEL
 
 HANDLERS: Mapping[str, Apply] = {
     "StationBooted": stations.on_booted,
     "StationConnected": stations.on_connected,
     "StationDisconnected": stations.on_disconnected,
+    "ConnectorStatusChanged": stations.on_connector_status,
+    "TransactionStarted": transactions.on_started,
+    "TransactionUpdated": transactions.on_updated,
+    "TransactionEnded": transactions.on_ended,
+    "MeterValuesReported": transactions.on_meter_values,
+    **{kind: notifications.on_notification for kind in notifications.KINDS},
+    # admin log
+    "StationConfigured": stations.on_configured,
+    "TokenUpserted": tokens.on_upserted,
+    "TokenDeleted": tokens.on_deleted,
 }
-TABLES: Sequence[str] = stations.TABLES
+ADMIN_TYPES = frozenset({"StationConfigured", "TokenUpserted", "TokenDeleted"})
+TABLES: Sequence[str] = (
+    *stations.TABLES, *tokens.TABLES, *transactions.TABLES, *notifications.TABLES,
+)
 
 
 class Projector:
-    """Applies every event of ``topic`` to the read model named ``name``."""
+    """Applies every event of ``topics`` (the events log and the admin log) to the read
+    model named ``name``."""
 
-    def __init__(self, *, bootstrap: str, database_url: str, topic: str,
+    def __init__(self, *, bootstrap: str, database_url: str, topics: Sequence[str],
                  name: str = READ_MODEL_V1, batch_size: int = 1000) -> None:  # fmt: skip
         self.bootstrap = bootstrap
         self.database_url = database_url
-        self.topic = topic
+        self.topics = tuple(topics)
         self.name = name
         self.batch_size = batch_size
         self._stopping = asyncio.Event()
@@ -69,22 +92,22 @@ class Projector:
         self._stopping.set()
 
     async def _assign(self, consumer: AIOKafkaConsumer, db: AsyncConnection[object]) -> None:
-        tps = await topic_partitions(self.bootstrap, self.topic)
+        tps = [tp for topic in self.topics for tp in await topic_partitions(self.bootstrap, topic)]
         consumer.assign(tps)
         stored = await self._stored_offsets(db)
         for tp in tps:
-            consumer.seek(tp, stored.get(tp.partition, 0))
+            consumer.seek(tp, stored.get((tp.topic, tp.partition), 0))
 
-    async def _stored_offsets(self, db: AsyncConnection[object]) -> dict[int, int]:
+    async def _stored_offsets(self, db: AsyncConnection[object]) -> dict[tuple[str, int], int]:
         async with db.cursor() as cur:
             await cur.execute(
-                "SELECT partition, next_offset FROM projection_offsets"
-                " WHERE projection = %s AND topic = %s",
-                (self.name, self.topic),
+                "SELECT topic, partition, next_offset FROM projection_offsets"
+                " WHERE projection = %s AND topic = ANY(%s)",
+                (self.name, list(self.topics)),
             )
-            rows = await cur.fetchall()
+            rows: list[Any] = await cur.fetchall()
         await db.commit()
-        return {int(p): int(o) for p, o in rows}  # type: ignore[call-overload]
+        return {(str(t), int(p)): int(o) for t, p, o in rows}
 
     async def _apply_batch(self, db: AsyncConnection[object], tp: TopicPartition,
                            records: list[ConsumerRecord[bytes, bytes]]) -> None:  # fmt: skip
@@ -114,6 +137,8 @@ class Projector:
         handler = HANDLERS.get(event.type)
         if handler is not None:
             await handler(cur, event)
+        if event.station_id is not None and event.type not in ADMIN_TYPES:
+            await stations.touch(cur, event)
 
 
 async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:

@@ -18,7 +18,9 @@ from schemas.envelopes import EventEnvelope
 
 TABLES = ("transactions", "meter_values")
 
-_MERGE_ANOMALIES = "ARRAY(SELECT DISTINCT a FROM unnest(t.anomalies || EXCLUDED.anomalies) a ORDER BY a)"
+_MERGE_ANOMALIES = (
+    "ARRAY(SELECT DISTINCT a FROM unnest(t.anomalies || EXCLUDED.anomalies) a ORDER BY a)"
+)
 
 _COLUMNS = (
     "id", "station_id", "transaction_id", "ocpp_version", "evse_id", "connector_id", "id_token",

@@ -72,7 +72,10 @@ def settings(base_settings: Settings) -> Iterator[Settings]:
         topic_prefix=run_id, partitions=2, gateway_id=f"gw-{run_id}",
         processor_id=f"proc-{run_id}", gateway_host="127.0.0.1", gateway_port=free_port(),
         api_host="127.0.0.1", api_port=free_port(), processor_web_port=free_port(),
-        heartbeat_interval_s=120,
+        heartbeat_interval_s=120, api_token=f"test-token-{uuid.uuid4().hex}",
+        # The pipeline tests boot stations nobody registered; the gateway's own tests
+        # (tests/integration/test_gateway_*.py) turn open mode off.
+        gateway_open_mode=True,
     )  # fmt: skip
     asyncio.run(topics.create_all(isolated))
     migrate.upgrade(isolated)

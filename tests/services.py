@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from csms.config import Settings
 
 
@@ -80,3 +82,11 @@ class ServiceSet:
     def dump_logs(self) -> None:
         for path in sorted(self.log_dir.glob("*.log")):
             print(f"----- {path.name} -----\n{path.read_text(errors='replace')[-6000:]}")
+
+
+def api_client(settings: Settings, *, token: str | None = None) -> httpx.AsyncClient:
+    """An HTTP client for the admin API of ``settings``, sending its bearer token."""
+    bearer = token if token is not None else settings.api_token
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", headers=headers,
+                             timeout=30)  # fmt: skip

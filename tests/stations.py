@@ -35,6 +35,15 @@ class Station:
         frame: list[Any] = json.loads(raw)
         return frame
 
+    async def result(
+        self, action: str, payload: dict[str, Any], timeout: float = 60.0
+    ) -> dict[str, Any]:
+        """Send a Call and return its CallResult payload (fails on a CallError)."""
+        reply = await self.call(action, payload, timeout)
+        assert reply[0] == 3, f"{action} answered {reply}"
+        result: dict[str, Any] = reply[2]
+        return result
+
 
 def station_url(port: int, station_id: str) -> str:
     return f"ws://127.0.0.1:{port}/ocpp/{station_id}"

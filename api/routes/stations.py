@@ -1,25 +1,82 @@
-"""Stations: read from the ``stations`` read model."""
+"""Stations: read from the ``stations`` and ``connectors`` read models; configured through
+``StationConfigured`` admin events (read-your-writes)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import func, select
+from fastapi import APIRouter, HTTPException, Path, Query
+from sqlalchemy import RowMapping, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.deps import DbDep
-from api.models import ErrorBody, Page, StationPublic
-from schemas.readmodel import stations
+from api.deps import DbDep, WriterDep
+from api.models import (
+    ConnectorPublic,
+    ErrorBody,
+    EvsePublic,
+    Page,
+    StationConfigIn,
+    StationPublic,
+)
+from schemas.credentials import hash_password
+from schemas.readmodel import connectors, stations
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 
+# The identities the gateway accepts (ingest/handshake.py); at most 48 characters.
+STATION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
+StationId = Annotated[str, Path(max_length=48)]
+NewStationId = Annotated[str, Path(pattern=STATION_ID_PATTERN)]
 
-@router.get("/{station_id}", responses={404: {"model": ErrorBody}})
-async def get_station(station_id: str, db: DbDep) -> StationPublic:
+
+async def load_station(db: AsyncConnection, station_id: str) -> StationPublic | None:
     row = (await db.execute(select(stations).where(stations.c.station_id == station_id))).first()
     if row is None:
+        return None
+    return (await with_evses(db, [row._mapping]))[0]
+
+
+async def with_evses(db: AsyncConnection, rows: Sequence[RowMapping]) -> list[StationPublic]:
+    ids = [r["station_id"] for r in rows]
+    c = connectors.c
+    query = (select(connectors).where(c.station_id.in_(ids))
+             .order_by(c.station_id, c.evse_id, c.connector_id))  # fmt: skip
+    by_station: dict[str, dict[int, list[ConnectorPublic]]] = {i: {} for i in ids}
+    for row in (await db.execute(query)).all():
+        m = row._mapping
+        by_station[m["station_id"]].setdefault(m["evse_id"], []).append(ConnectorPublic(
+            connector_id=m["connector_id"], status=m["status"], status_at=m["status_at"],
+            error_code=m["error_code"],
+        ))  # fmt: skip
+    return [
+        StationPublic.model_validate({**r, "evses": [
+            EvsePublic(evse_id=e, connectors=cs) for e, cs in by_station[r["station_id"]].items()
+        ]})
+        for r in rows
+    ]  # fmt: skip
+
+
+@router.get("/{station_id}", responses={404: {"model": ErrorBody}})
+async def get_station(station_id: StationId, db: DbDep) -> StationPublic:
+    station = await load_station(db, station_id)
+    if station is None:
         raise HTTPException(status_code=404, detail=f"station {station_id!r} not found")
-    return StationPublic.model_validate(row._mapping)
+    return station
+
+
+@router.put("/{station_id}", responses={504: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+async def put_station(station_id: NewStationId, body: StationConfigIn, db: DbDep,
+                      writer: WriterDep) -> StationPublic:  # fmt: skip
+    """Configure a station (registration status, security profile, password); returns the
+    station once the read model shows the change."""
+    data: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"password"})
+    if body.password is not None:
+        data["password_hash"] = hash_password(body.password.get_secret_value())
+    await writer.write("StationConfigured", station_id, station_id, data)
+    station = await load_station(db, station_id)
+    assert station is not None  # projected: the wait above returned
+    return station
 
 
 @router.get("")
@@ -30,6 +87,6 @@ async def list_stations(
 ) -> Page[StationPublic]:
     total = (await db.execute(select(func.count()).select_from(stations))).scalar_one()
     query = select(stations).order_by(stations.c.station_id).offset(offset).limit(limit)
-    rows = (await db.execute(query)).all()
-    items = [StationPublic.model_validate(r._mapping) for r in rows]
-    return Page[StationPublic](items=items, total=total, offset=offset, limit=limit)
+    rows = [r._mapping for r in (await db.execute(query)).all()]
+    return Page[StationPublic](items=await with_evses(db, rows), total=total, offset=offset,
+                               limit=limit)  # fmt: skip

@@ -9,14 +9,13 @@ import statistics
 import time
 from datetime import datetime
 
-import httpx
 import pytest
 
 import ocpp
 from csms.config import Settings
 from schemas.envelopes import Direction, FrameRecord, RecordKind
 from tests.integration.kafka_reading import read_all
-from tests.services import ServiceSet
+from tests.services import ServiceSet, api_client
 from tests.stations import BOOT_16, BOOT_201, Station, connect_station
 
 pytestmark = pytest.mark.integration
@@ -27,9 +26,9 @@ CASES = [("ocpp1.6", BOOT_16, "CP-16-A"), ("ocpp2.0.1", BOOT_201, "CS-201-A")]
 async def wait_station(
     settings: Settings, station_id: str, timeout: float = 30.0
 ) -> dict[str, object]:
-    url = f"http://127.0.0.1:{settings.api_port}/api/v1/stations/{station_id}"
+    url = f"/api/v1/stations/{station_id}"
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as http:
+    async with api_client(settings) as http:
         while True:
             response = await http.get(url)
             if response.status_code == 200:
@@ -83,8 +82,8 @@ async def test_boot_is_answered_logged_projected_and_served(
 
 
 async def test_unknown_station_is_404(stack: ServiceSet, settings: Settings) -> None:
-    async with httpx.AsyncClient() as http:
-        response = await http.get(f"http://127.0.0.1:{settings.api_port}/api/v1/stations/nope")
+    async with api_client(settings) as http:
+        response = await http.get("/api/v1/stations/nope")
     assert response.status_code == 404
     assert "nope" in response.json()["detail"]
 
