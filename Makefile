@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict ocpp ingest processors projections api csms infra schemas
+	$(BIN)/mypy --strict ocpp ingest processors projections api csms infra schemas bench
 
 check: lint typecheck test
 

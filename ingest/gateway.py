@@ -54,6 +54,7 @@ CLOSE_GOING_AWAY = 1001  # graceful shutdown: reconnect (to another gateway)
 CLOSE_PROTOCOL_ERROR = 1002  # no OCPP subprotocol (OCPP-J §3.1.2)
 CLOSE_UNSUPPORTED_DATA = 1003  # binary frame (OCPP-J frames are text)
 CLOSE_POLICY = 1008  # replaced by a newer connection; message rate limit
+CLOSE_INTERNAL_ERROR = 1011  # keep-alive timeout (as websockets uses it)
 CLOSE_REPLACED = CLOSE_POLICY
 REASON_REPLACED = "replaced by a newer connection for this station id"
 REASON_RATE = "message rate limit exceeded"
@@ -95,6 +96,8 @@ class Connection:
     ws: ServerConnection
     bucket: TokenBucket
     over_limit: int = 0
+    busy: bool = False  # the read loop is handling a frame (waiting for Kafka), not reading
+    last_frame_at: float = 0.0
     outbox: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)  # None: stop
 
 
@@ -147,6 +150,8 @@ class Gateway:
         )
 
     async def _serve(self, port: int, cls: type[ServerConnection] | None = None) -> Server:
+        interval = self.config.ping_interval_s
+        close_timeout = min(self.config.close_timeout_s, interval / 2) if interval else None
         return await serve(
             self._serve_connection,
             self.config.host,
@@ -156,11 +161,11 @@ class Gateway:
             process_request=self._process_request,
             max_size=self.config.max_frame_bytes,
             create_connection=cls,
-            # A dead connection is closed (1011) at most ping_interval + ping_timeout after
-            # its last sign of life: within two intervals.
-            ping_interval=self.config.ping_interval_s,
-            ping_timeout=self.config.ping_interval_s,
-            close_timeout=self.config.close_timeout_s,
+            # The gateway runs its own keep-alive (_keepalive): websockets' would close a
+            # connection whose pong sits unread behind frames we hold back for Kafka.
+            ping_interval=None,
+            ping_timeout=None,
+            close_timeout=close_timeout or self.config.close_timeout_s,
         )
 
     async def stop(self) -> None:
@@ -315,10 +320,12 @@ class Gateway:
         )
         await self._open(conn, admission)
         writer = asyncio.create_task(self._write_loop(conn))
+        keepalive = asyncio.create_task(self._keepalive(conn))
         reason = "closed"
         try:
             reason = await self._read_loop(conn)
         finally:
+            keepalive.cancel()
             if self.connections.get(station_id) is conn:
                 del self.connections[station_id]
             conn.outbox.put_nowait(None)  # frames still queued are tried, logged "not sent"
@@ -348,10 +355,12 @@ class Gateway:
     async def _read_loop(self, conn: Connection) -> str:
         try:
             async for message in conn.ws:
+                conn.busy, conn.last_frame_at = True, time.monotonic()
                 if isinstance(message, bytes):
                     await self._on_binary(conn, message)
                     return f"closed by gateway: {CLOSE_UNSUPPORTED_DATA} binary frame"
                 await self._on_text(conn, message)
+                conn.busy = False
         except ConnectionClosed:
             pass
         await self._log_protocol_failure(conn)
@@ -421,6 +430,31 @@ class Gateway:
                 verdict=f"{what}: {sent.reason or 'refused'}; closed {sent.code}",
             )
         )
+
+    async def _keepalive(self, conn: Connection) -> None:
+        """RFC 6455 §5.5.2 ping every interval; a station that sends neither the pong nor
+        any frame within half an interval, while we were reading it, is dead: close 1011.
+
+        A dead station is pinged at most one interval after its last sign of life, declared
+        dead half an interval later and torn down within ``close_timeout`` (<= half an
+        interval) more: within two intervals. While the read loop waits for Kafka the pong
+        sits unread behind held-back frames, so it is not held against the station."""
+        interval = self.config.ping_interval_s
+        if interval is None:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                pong = asyncio.ensure_future(await conn.ws.ping())
+            except ConnectionClosed:
+                return
+            pinged_at = time.monotonic()
+            while not (await asyncio.wait({pong}, timeout=interval / 2))[0]:
+                if not conn.busy and conn.last_frame_at < pinged_at:
+                    await conn.ws.close(CLOSE_INTERNAL_ERROR, "keepalive ping timeout")
+                    return
+            if pong.exception() is not None:  # the connection closed meanwhile
+                return
 
     # -- frames to the station ------------------------------------------------------------
 

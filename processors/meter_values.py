@@ -15,8 +15,8 @@ signed data (it has no numeric value); 2.0.1 ``signedMeterValue`` keeps the whol
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from ocpp import Call, CallResult, to_payload

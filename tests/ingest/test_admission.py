@@ -17,12 +17,15 @@ def creds(profile: int | None, password_hash: str | None = HASH) -> StationCrede
     return StationCredentials("CP-1", profile, password_hash, "Accepted")
 
 
-def offer(*, tls: bool = False, auth: tuple[str, str] | None = ("CP-1", SECRET),
-          cn: str | None = None) -> Offer:  # fmt: skip
+def offer(
+    *, tls: bool = False, auth: tuple[str, str] | None = ("CP-1", SECRET), cn: str | None = None
+) -> Offer:
     return Offer("CP-1", tls=tls, basic_auth=auth, client_cert_cn=cn)
 
 
-def run(o: Offer, c: StationCredentials | None, *, open_mode: bool = False) -> tuple[HTTPStatus, str]:
+def run(
+    o: Offer, c: StationCredentials | None, *, open_mode: bool = False
+) -> tuple[HTTPStatus, str]:
     admission = decide(o, c, open_mode=open_mode, verify=verify_password)
     assert admission.accepted == (admission.status is HTTPStatus.SWITCHING_PROTOCOLS)
     return admission.status, admission.reason

@@ -48,8 +48,9 @@ async def running_gateway(settings: Settings, **overrides: Any) -> AsyncIterator
         await gateway.stop()
 
 
-def register(settings: Settings, station_id: str, profile: int | None,
-             password: str | None = None) -> None:  # fmt: skip
+def register(
+    settings: Settings, station_id: str, profile: int | None, password: str | None = None
+) -> None:
     """Configure a station in the read store, as the admin projection would."""
     pw_hash = hash_password(password) if password is not None else None
     with psycopg.connect(settings.libpq_url, autocommit=True) as conn:
@@ -67,8 +68,9 @@ def basic_auth(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-async def frames(settings: Settings, where: Callable[[FrameRecord], bool],
-                 topic: str | None = None) -> list[FrameRecord]:  # fmt: skip
+async def frames(
+    settings: Settings, where: Callable[[FrameRecord], bool], topic: str | None = None
+) -> list[FrameRecord]:
     """Frames-log records matching ``where``, in log order per partition."""
     name = topic or f"{settings.topic_prefix}.frames"
     records = await read_all(settings.bootstrap, name)
@@ -76,8 +78,13 @@ async def frames(settings: Settings, where: Callable[[FrameRecord], bool],
     return [r for r in decoded if where(r)]
 
 
-async def wait_frames(settings: Settings, where: Callable[[FrameRecord], bool], count: int,
-                      timeout_s: float = 30.0, topic: str | None = None) -> list[FrameRecord]:  # fmt: skip
+async def wait_frames(
+    settings: Settings,
+    where: Callable[[FrameRecord], bool],
+    count: int,
+    timeout_s: float = 30.0,
+    topic: str | None = None,
+) -> list[FrameRecord]:
     """Wait until at least ``count`` matching records are in the log."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from csms.config import Settings
@@ -32,8 +31,10 @@ def of(station_id: str, gw: Gateway) -> object:
     return match
 
 
-async def test_second_connection_replaces_the_first_without_losing_frames(settings: Settings) -> None:
-    async with running_gateway(settings, gateway_open_mode=True) as gw:
+async def test_second_connection_replaces_the_first_without_losing_frames(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings, gateway_open_mode=True) as gw:  # noqa: SIM117 - port
         async with connect_station(gw.port, "CP-TWICE", "ocpp1.6") as first:
             for n in range(20):
                 await first.send(heartbeat(n))
@@ -50,17 +51,24 @@ async def test_second_connection_replaces_the_first_without_losing_frames(settin
     assert len(conns) == 2
     got = [json.loads(r.raw or "")[1] for r in records if r.kind is RecordKind.FRAME]
     assert sorted(got) == sorted(f"hb-{n}" for n in range(30))  # every frame, once
-    first_frames = {json.loads(r.raw or "")[1] for r in records
-                    if r.kind is RecordKind.FRAME and r.connection_id == conns[0]}  # fmt: skip
+    first_frames = {
+        json.loads(r.raw or "")[1]
+        for r in records
+        if r.kind is RecordKind.FRAME and r.connection_id == conns[0]
+    }
     assert first_frames == {f"hb-{n}" for n in range(20)}
     gone = [r for r in records if r.kind is RecordKind.DISCONNECTED and r.connection_id == conns[0]]
-    assert gone[0].reason == "closed by gateway: 1008 replaced by a newer connection for this station id"
+    assert (
+        gone[0].reason
+        == "closed by gateway: 1008 replaced by a newer connection for this station id"
+    )
 
 
 async def test_dead_connection_is_detected_within_two_ping_intervals(settings: Settings) -> None:
     interval = 0.5
-    async with running_gateway(settings, gateway_open_mode=True,
-                               gateway_ping_interval_s=interval) as gw:  # fmt: skip
+    async with running_gateway(  # noqa: SIM117 - the station needs the gateway's port
+        settings, gateway_open_mode=True, gateway_ping_interval_s=interval
+    ) as gw:
         async with connect_station(gw.port, "CP-DEAD", "ocpp1.6") as ws:
             await asyncio.sleep(0.2)
             assert "CP-DEAD" in gw.connections
@@ -81,6 +89,7 @@ async def test_graceful_shutdown_closes_with_1001_and_logs_everything(settings: 
     ids = [f"CP-BYE-{n}" for n in range(3)]
     gw_cm = running_gateway(settings, gateway_open_mode=True)
     gw = await gw_cm.__aenter__()
+    port = gw.port
     clients = [await connect_station(gw.port, sid, "ocpp1.6").__aenter__() for sid in ids]
     for ws in clients:
         await ws.send(heartbeat(1))
@@ -91,13 +100,17 @@ async def test_graceful_shutdown_closes_with_1001_and_logs_everything(settings: 
             await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 1001
     with pytest.raises(OSError):
-        await connect_station(gw.port, "CP-LATE", "ocpp1.6").__aenter__()
+        await connect_station(port, "CP-LATE", "ocpp1.6").__aenter__()
     for sid in ids:
         records = await wait_frames(settings, of(sid, gw), 3)  # type: ignore[arg-type]
-        assert [r.kind for r in records] == [RecordKind.CONNECTED, RecordKind.FRAME,
-                                             RecordKind.DISCONNECTED]  # fmt: skip
+        assert [r.kind for r in records] == [
+            RecordKind.CONNECTED,
+            RecordKind.FRAME,
+            RecordKind.DISCONNECTED,
+        ]
         assert records[-1].reason == "closed by gateway: 1001 gateway shutting down" or str(
-            records[-1].reason).startswith("closed by gateway: 1001")
+            records[-1].reason
+        ).startswith("closed by gateway: 1001")
 
 
 async def test_two_gateway_processes_route_replies_to_the_holder(
@@ -113,13 +126,20 @@ async def test_two_gateway_processes_route_replies_to_the_holder(
     services.start("gateway")
     try:
         services.wait_port(second.gateway_port)
-        for port, gw_id in ((settings.gateway_port, settings.gateway_id),
-                            (second.gateway_port, second.gateway_id)):  # fmt: skip
+        for port, gw_id in (
+            (settings.gateway_port, settings.gateway_id),
+            (second.gateway_port, second.gateway_id),
+        ):
             async with connect_station(port, "CP-ROAM", "ocpp1.6") as ws:
                 reply = await Station(ws).call("BootNotification", BOOT_16, timeout=90)
                 assert reply[0] == 3 and reply[2]["status"] == "Accepted"
-            sent = await wait_frames(settings, lambda r, g=gw_id: r.station_id == "CP-ROAM"
-                                     and r.direction is Direction.OUT and r.gateway_id == g, 1)  # fmt: skip
+            sent = await wait_frames(
+                settings,
+                lambda r, g=gw_id: (
+                    r.station_id == "CP-ROAM" and r.direction is Direction.OUT and r.gateway_id == g
+                ),
+                1,
+            )
             assert len(sent) == 1
     finally:
         services.stop_all()

@@ -44,8 +44,11 @@ def wss_url(gw: Gateway, station_id: str) -> str:
 
 def refused(gw: Gateway, station_id: str) -> object:
     def match(r: FrameRecord) -> bool:
-        return (r.kind is RecordKind.REFUSED and r.gateway_id == gw.config.gateway_id
-                and r.station_id == station_id)  # fmt: skip
+        return (
+            r.kind is RecordKind.REFUSED
+            and r.gateway_id == gw.config.gateway_id
+            and r.station_id == station_id
+        )
 
     return match
 
@@ -67,23 +70,37 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 def tls_overrides(pki: dict[str, object]) -> dict[str, object]:
     ca, server = pki["ca"], pki["server"]
     assert isinstance(ca, CertificateAuthority) and isinstance(server, Issued)
-    return {"gateway_tls_port": 0, "gateway_tls_cert": server.cert,
-            "gateway_tls_key": server.key, "gateway_tls_ca": ca.cert_file}  # fmt: skip
+    return {
+        "gateway_tls_port": 0,
+        "gateway_tls_cert": server.cert,
+        "gateway_tls_key": server.key,
+        "gateway_tls_ca": ca.cert_file,
+    }
 
 
 async def test_profile_1_basic_auth_and_every_refusal_is_recorded(settings: Settings) -> None:
     register(settings, "CP-P1", 1, PASSWORD)
     register(settings, "CP-NOPROFILE", None)
     async with running_gateway(settings) as gw:
-        assert await status_of(ws_url(gw, "CP-P1"), additional_headers=basic_auth("CP-P1", PASSWORD)) == 101
-        assert await status_of(ws_url(gw, "CP-P1"), additional_headers=basic_auth("CP-P1", "wrong")) == 401
+        assert (
+            await status_of(ws_url(gw, "CP-P1"), additional_headers=basic_auth("CP-P1", PASSWORD))
+            == 101
+        )
+        assert (
+            await status_of(ws_url(gw, "CP-P1"), additional_headers=basic_auth("CP-P1", "wrong"))
+            == 401
+        )
         assert await status_of(ws_url(gw, "CP-P1")) == 401
-        assert await status_of(ws_url(gw, "CP-P1"), additional_headers=basic_auth("CP-X", PASSWORD)) == 401
+        assert (
+            await status_of(ws_url(gw, "CP-P1"), additional_headers=basic_auth("CP-X", PASSWORD))
+            == 401
+        )
         assert await status_of(ws_url(gw, "CP-UNKNOWN")) == 404
         assert await status_of(ws_url(gw, "CP-NOPROFILE")) == 403
 
-    p1 = await wait_frames(settings, lambda r: r.station_id == "CP-P1"
-                           and r.gateway_id == gw.config.gateway_id, 5)  # fmt: skip
+    p1 = await wait_frames(
+        settings, lambda r: r.station_id == "CP-P1" and r.gateway_id == gw.config.gateway_id, 5
+    )
     connected = [r for r in p1 if r.kind is RecordKind.CONNECTED]
     assert len(connected) == 1 and connected[0].reason == "security profile 1: Basic auth"
     assert connected[0].remote_address and connected[0].remote_address.startswith("127.0.0.1:")
@@ -101,9 +118,19 @@ async def test_repeated_failures_from_one_address_are_rate_limited(settings: Set
     register(settings, "CP-GUESS", 1, PASSWORD)
     async with running_gateway(settings, gateway_auth_failure_limit=3) as gw:
         for _ in range(3):
-            assert await status_of(ws_url(gw, "CP-GUESS"), additional_headers=basic_auth("CP-GUESS", "x")) == 401
+            assert (
+                await status_of(
+                    ws_url(gw, "CP-GUESS"), additional_headers=basic_auth("CP-GUESS", "x")
+                )
+                == 401
+            )
         # Even the right password waits now: the address is blocked before any check.
-        assert await status_of(ws_url(gw, "CP-GUESS"), additional_headers=basic_auth("CP-GUESS", PASSWORD)) == 429
+        assert (
+            await status_of(
+                ws_url(gw, "CP-GUESS"), additional_headers=basic_auth("CP-GUESS", PASSWORD)
+            )
+            == 429
+        )
     records = await wait_frames(settings, refused(gw, "CP-GUESS"), 4)  # type: ignore[arg-type]
     assert [r.http_status for r in records] == [401, 401, 401, 429]
 
@@ -114,10 +141,16 @@ async def test_profile_2_needs_tls(settings: Settings, pki: dict[str, object]) -
     assert isinstance(ca, CertificateAuthority)
     async with running_gateway(settings, **tls_overrides(pki)) as gw:
         auth = basic_auth("CP-P2", PASSWORD)
-        assert await status_of(wss_url(gw, "CP-P2"), additional_headers=auth, ssl=client_context(ca)) == 101
+        assert (
+            await status_of(wss_url(gw, "CP-P2"), additional_headers=auth, ssl=client_context(ca))
+            == 101
+        )
         assert await status_of(ws_url(gw, "CP-P2"), additional_headers=auth) == HTTPStatus.FORBIDDEN
         bad = basic_auth("CP-P2", "nope")
-        assert await status_of(wss_url(gw, "CP-P2"), additional_headers=bad, ssl=client_context(ca)) == 401
+        assert (
+            await status_of(wss_url(gw, "CP-P2"), additional_headers=bad, ssl=client_context(ca))
+            == 401
+        )
     records = await wait_frames(settings, lambda r: r.station_id == "CP-P2", 4)
     connected = [r for r in records if r.kind is RecordKind.CONNECTED]
     refusals = [r for r in records if r.kind is RecordKind.REFUSED]
@@ -140,8 +173,14 @@ async def test_profile_3_client_certificates(settings: Settings, pki: dict[str, 
         url = wss_url(gw, "CP-P3")
         assert await status_of(url, ssl=ctx("cp3")) == 101
         assert await status_of(url, ssl=ctx("wrong_cn")) == 401
-        assert await status_of(url, ssl=ctx(None), additional_headers=basic_auth("CP-P3", PASSWORD)) == 401
-        assert await status_of(ws_url(gw, "CP-P3"), additional_headers=basic_auth("CP-P3", PASSWORD)) == 403
+        assert (
+            await status_of(url, ssl=ctx(None), additional_headers=basic_auth("CP-P3", PASSWORD))
+            == 401
+        )
+        assert (
+            await status_of(ws_url(gw, "CP-P3"), additional_headers=basic_auth("CP-P3", PASSWORD))
+            == 403
+        )
         for bad in ("expired", "rogue"):  # refused by the TLS handshake itself
             with pytest.raises((OSError, InvalidHandshake)):
                 await status_of(url, ssl=ctx(bad))

@@ -1,0 +1,36 @@
+"""The projector's registry: every projected type has a schema, and every event type of
+the charging-session flow (issue 4) is projected or declared log-only."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from projections.projector import ADMIN_TYPES, HANDLERS, TABLES
+
+# Facts kept only on the log (audit), with no read model yet.
+LOG_ONLY = {"IdTokenAuthorized"}
+SESSION_TYPES = {
+    "StationBooted", "StationConnected", "StationDisconnected", "ConnectorStatusChanged",
+    "IdTokenAuthorized", "TransactionStarted", "TransactionUpdated", "TransactionEnded",
+    "MeterValuesReported", "FirmwareStatusReported", "DiagnosticsStatusReported",
+    "LogStatusReported", "SecurityEventReported", "DataTransferReceived", "ReportReceived",
+    "StationEventsNotified", "StationConfigured", "TokenUpserted", "TokenDeleted",
+}  # fmt: skip
+
+
+def event_types() -> set[str]:
+    files = resources.files("schemas").joinpath("events").iterdir()
+    return {f.name.split(".")[0] for f in files
+            if f.name.endswith(".v1.json") and not f.name.startswith("envelope")}  # fmt: skip
+
+
+def test_session_event_types_are_projected_or_declared_log_only() -> None:
+    assert set(HANDLERS) <= event_types()
+    assert event_types() >= SESSION_TYPES
+    assert set(HANDLERS) >= SESSION_TYPES - LOG_ONLY
+
+
+def test_admin_types_are_projected_and_rebuild_empties_every_table() -> None:
+    assert set(HANDLERS) >= ADMIN_TYPES
+    assert set(TABLES) == {"stations", "connectors", "tokens", "transactions", "meter_values",
+                           "station_notifications"}
