@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     gateway_auth_failure_limit: int = Field(default=10, ge=1)
     gateway_auth_failure_window_s: float = Field(default=60.0, gt=0)
     gateway_ping_interval_s: float = Field(default=30.0, gt=0)
-    gateway_rate_limit_per_s: float = Field(default=20.0, gt=0)
-    gateway_rate_limit_burst: int = Field(default=60, ge=1)
+    gateway_rate_limit_per_s: float = Field(default=100.0, gt=0)
+    gateway_rate_limit_burst: int = Field(default=300, ge=1)
     gateway_backlog_max_frames: int = Field(default=1000, ge=1)
     gateway_backlog_max_stall_s: float = Field(default=5.0, gt=0)
 

@@ -83,8 +83,8 @@ class GatewayConfig:
     open_mode: bool = False
     auth_failure_limit: int = 10
     auth_failure_window_s: float = 60.0
-    rate_limit_per_s: float = 20.0
-    rate_limit_burst: int = 60
+    rate_limit_per_s: float = 100.0
+    rate_limit_burst: int = 300
     close_timeout_s: float = 5.0
 
 

@@ -48,11 +48,13 @@ _BAD_SHAPE: Final = _UNREADABLE
 _BAD_PAYLOAD: Final = {OcppVersion.V16: "FormationViolation", OcppVersion.V201: "FormatViolation"}
 
 
-def parse(text: str | bytes, version: OcppVersion) -> Message | Rejection:
+def parse(text: str | bytes, version: OcppVersion, *, validate: bool = True) -> Message | Rejection:
     """Parse one OCPP-J frame; a CALL's action and payload are validated too.
 
     CALLRESULT payloads are not schema-validated here (the action is known only to the
     caller that matched the id): use :func:`ocpp.validation.validate_payload`.
+    ``validate=False`` checks the framing only: for text already judged valid by this
+    function (the processors re-read frames the gateway validated, with their verdict).
     Never raises on any input.
     """
     try:
@@ -81,7 +83,7 @@ def parse(text: str | bytes, version: OcppVersion) -> Message | Rejection:
             message_type,
         )
     if message_type == CALL:
-        return _parse_call(version, unique_id, frame)
+        return _parse_call(version, unique_id, frame, validate)
     if message_type == CALLRESULT:
         return _parse_call_result(version, unique_id, frame)
     return _parse_call_error(version, unique_id, frame)
@@ -91,13 +93,15 @@ def _readable_id(raw_id: object) -> bool:
     return type(raw_id) is str and 0 < len(raw_id) <= MAX_ID_LENGTH
 
 
-def _parse_call(version: OcppVersion, unique_id: str, frame: list[Any]) -> Call | Rejection:
+def _parse_call(
+    version: OcppVersion, unique_id: str, frame: list[Any], validate: bool
+) -> Call | Rejection:
     action, payload = frame[2], frame[3]
     if type(action) is not str:
         return _reject(version, _BAD_SHAPE, "action is not a string", unique_id, CALL)
     if type(payload) is not dict:
         return _reject(version, _BAD_PAYLOAD, "payload is not an object", unique_id, CALL)
-    error = validate_payload(version, action, payload, response=False)
+    error = validate_payload(version, action, payload, response=False) if validate else None
     if error is not None:
         return Rejection(error, unique_id, CALL)
     return Call(unique_id, action, payload)

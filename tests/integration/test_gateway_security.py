@@ -3,7 +3,9 @@ refused with which status, and that every attempt is a frames-log record with it
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import time
 from http import HTTPStatus
 from pathlib import Path
 
@@ -196,3 +198,26 @@ async def test_profile_3_client_certificates(settings: Settings, pki: dict[str, 
     assert "certificate has expired" in reasons, reasons
     assert "unable to get local issuer certificate" in reasons, reasons
     assert all(r.http_status is None and r.remote_address for r in tls_failures)
+
+
+async def test_refusals_become_connection_refused_events(stack: object, settings: Settings) -> None:
+    """The processor turns each REFUSED record into a versioned ConnectionRefused event."""
+    from schemas.envelopes import EventEnvelope
+    from tests.integration.kafka_reading import read_all
+
+    async with running_gateway(settings) as gw:
+        assert await status_of(ws_url(gw, "CP-NOBODY")) == 404
+    deadline = time.monotonic() + 60
+    while True:
+        events = [
+            EventEnvelope.decode(r.value)
+            for r in await read_all(settings.bootstrap, f"{settings.topic_prefix}.events")
+            if r.key == b"CP-NOBODY"
+        ]
+        if events or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert [e.type for e in events] == ["ConnectionRefused"]
+    data = events[0].data
+    assert data["http_status"] == 404 and data["gateway_id"] == gw.config.gateway_id
+    assert data["reason"].startswith("unknown station") and data["remote_address"]

@@ -169,3 +169,14 @@ def test_frames_are_frozen() -> None:
 @pytest.mark.parametrize("text", ['[2,"\ud800","Heartbeat",{}]', "\ud800", "[" * 5000, "[1e999]"])
 def test_hostile_text_is_rejected_not_raised(text: str, version: OcppVersion) -> None:
     assert isinstance(parse(text, version), Rejection)
+
+
+def test_framing_only_parse_skips_the_schema_but_not_the_framing() -> None:
+    from ocpp import Call, OcppVersion, Rejection, parse
+
+    invalid_payload = '[2,"m1","Heartbeat",{"unexpected":1}]'
+    assert isinstance(parse(invalid_payload, OcppVersion.V16), Rejection)
+    assert parse(invalid_payload, OcppVersion.V16, validate=False) == Call(
+        "m1", "Heartbeat", {"unexpected": 1}
+    )
+    assert isinstance(parse('[2,"m1","Heartbeat"]', OcppVersion.V16, validate=False), Rejection)
