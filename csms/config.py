@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     processor_id: str = "csms-processor"
     processor_web_port: int = 6066
     processor_commit_interval_s: float = Field(default=0.005, gt=0)
+    # Kafka group session timeout of the processor: how long a crashed worker's partitions
+    # (and so its stations' Pipes) wait before a restart or another worker takes them over.
+    processor_session_timeout_s: float = Field(default=60.0, ge=6)
+    # CSMS-initiated calls (docs/CALLS.md): how long a sent call waits for its answer, how
+    # often the Pipe clock looks for deadlines, how long a queued call waits by default.
+    call_response_timeout_s: float = Field(default=30.0, gt=0)
+    pipe_tick_interval_s: float = Field(default=1.0, gt=0)
+    call_default_expiry_s: int = Field(default=3600, ge=1)
 
     projector_batch_size: int = Field(default=1000, ge=1)
 

@@ -47,7 +47,10 @@ def run_processor(settings: Settings) -> None:
         topics=Topics(settings.topic_prefix), partitions=settings.partitions,
         web_port=settings.processor_web_port,
         commit_interval_s=settings.processor_commit_interval_s,
-        handlers=HandlerConfig(settings.heartbeat_interval_s, settings.boot_retry_interval_s),
+        handlers=HandlerConfig(settings.heartbeat_interval_s, settings.boot_retry_interval_s,
+                               settings.call_response_timeout_s),
+        tick_interval_s=settings.pipe_tick_interval_s,
+        session_timeout_s=settings.processor_session_timeout_s,
     ))  # fmt: skip
     Worker(app, loglevel="INFO").execute_from_commandline()
 
@@ -81,5 +84,7 @@ def run_api(settings: Settings) -> None:
         database_url=settings.sqlalchemy_url, bootstrap=settings.bootstrap,
         admin_topic=Topics(settings.topic_prefix).admin, api_token=settings.api_token,
         write_timeout_s=settings.api_write_timeout_s,
+        commands_topic=Topics(settings.topic_prefix).commands,
+        call_default_expiry_s=settings.call_default_expiry_s,
     ))  # fmt: skip
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")

@@ -1,8 +1,8 @@
-"""The Faust application: one agent over the frames log and the admin log, state in tables.
+"""The Faust application: one agent over the frames, admin and commands logs, state in tables.
 
 Processing is exactly-once (Kafka transactions): the table updates, the reply routed to the
-station's gateway and the domain events of one record commit together with the consumed
-offset, or not at all.
+station's gateway, the CSMS-initiated call sent to it and the domain events of one record
+commit together with the consumed offset, or not at all.
 
 Tables (docs/SESSIONS.md):
 
@@ -11,27 +11,39 @@ Tables (docs/SESSIONS.md):
   frames log: same key, same partition count);
 - ``tokens`` (global, key = id token): the operator's tokens, from admin token events;
 - ``transaction-seq`` (key = frames partition): the CSMS transaction-id counter of each
-  partition (:class:`processors.decision.TransactionIds`).
+  partition (:class:`processors.decision.TransactionIds`);
+- ``pipe-deadlines`` (key = station id): when the station's Pipe next needs a tick (a
+  response timeout or a queued call's expiry); only stations with calls pending have a row.
 
-One agent reads both topics, so a station's frames and its configuration changes are
-applied one at a time (no interleaving between reading and writing a station's state).
+One agent reads the three topics (co-partitioned: same key, same partition count), so a
+station's frames, configuration changes and commands are applied one at a time (no
+interleaving between reading and writing a station's state). Time reaches the Pipe the same
+way: :class:`PipeClock` appends a ``tick`` command for each station whose deadline passed
+(docs/CALLS.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from faust.types import EventT
+from pydantic import ValidationError
 
 from ocpp import OcppVersion, serialize
+from processors import calls
 from processors.decision import Context, Decision, HandlerConfig, TransactionIds
 from processors.dispatch import decide_record
 from processors.reference import STATION_CONFIGURED, TOKEN_DELETED, TOKEN_UPSERTED, Token
 from processors.state import StationState, evolve, evolve_all
+from schemas.commands import CommandKind, CommandRecord
 from schemas.envelopes import Delivery, EventEnvelope, FrameRecord, RecordKind, frame_causation
 from schemas.topics import Topics
 
@@ -50,6 +62,11 @@ class ProcessorConfig:
     # reach stations only once committed (gateways read committed), so this bounds latency.
     commit_interval_s: float = 0.005
     handlers: HandlerConfig = field(default_factory=HandlerConfig)
+    # How often the Pipe clock looks for stations whose deadline passed.
+    tick_interval_s: float = 1.0
+    # Kafka consumer-group session timeout: how long a crashed worker's partitions stay
+    # unassigned before another worker (or its restart) takes them over.
+    session_timeout_s: float = 60.0
 
 
 def create_app(config: ProcessorConfig) -> faust.App:
@@ -65,10 +82,12 @@ def create_app(config: ProcessorConfig) -> faust.App:
         web_port=config.web_port,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=config.commit_interval_s,
+        broker_session_timeout=config.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, config.session_timeout_s / 3),
         stream_wait_empty=False,
     )
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
-    sources = app.topic(config.topics.frames, config.topics.admin,
+    sources = app.topic(config.topics.frames, config.topics.admin, config.topics.commands,
                         partitions=config.partitions, **raw)  # fmt: skip
     events = app.topic(config.topics.events, partitions=config.partitions, **raw)
     tables = _Tables(
@@ -78,6 +97,8 @@ def create_app(config: ProcessorConfig) -> faust.App:
                                key_type=str, value_type=dict),
         seqs=app.Table("transaction-seq", default=None, partitions=config.partitions,
                        key_type=str, value_type=int),
+        deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
+                            key_type=str, value_type=str),
     )  # fmt: skip
     deliveries: dict[str, Any] = {}
 
@@ -89,11 +110,15 @@ def create_app(config: ProcessorConfig) -> faust.App:
     @app.agent(sources)
     async def handle_frames(stream: Any) -> None:
         async for event in stream.events():
-            if event.message.topic == config.topics.admin:
-                _apply_admin(event, tables)
-            else:
+            topic = event.message.topic
+            if topic == config.topics.frames:
                 await _process(event, tables, events, delivery_topic, config)
+            elif topic == config.topics.commands:
+                await _process_command(event, tables, events, delivery_topic, config)
+            else:
+                _apply_admin(event, tables)
 
+    app.task(PipeClock(tables, config).run)
     return app
 
 
@@ -102,6 +127,7 @@ class _Tables:
     states: Any
     tokens: Any
     seqs: Any
+    deadlines: Any
 
     def state(self, station_id: str) -> StationState:
         stored = self.states.get(station_id)
@@ -146,21 +172,119 @@ async def _process(event: EventT[Any], tables: _Tables, events: Any, delivery_to
     # Table writes first: they join the same Kafka transaction as the sends below.
     if decision.transaction_ids_used:
         tables.seqs[seq_key] = next_seq + decision.transaction_ids_used
-    new_state = evolve_all(state, decision.events)
-    if new_state != state:
-        tables.states[key] = new_state.model_dump(mode="json")
-    await _append(decision, record, ctx, events, delivery_topic)
-
-
-async def _append(decision: Decision, record: FrameRecord, ctx: Context, events: Any,
-                  delivery_topic: Any) -> None:  # fmt: skip
-    key = record.station_id.encode()
+    new_state = _store(tables, key, state, decision, ctx)
     if decision.reply is not None:
         delivery = Delivery(station_id=record.station_id, connection_id=record.connection_id,
                             raw=serialize(decision.reply), causation_id=ctx.causation_id)
-        await delivery_topic(record.gateway_id).send(key=key, value=delivery.encode())
+        await delivery_topic(record.gateway_id).send(key=key.encode(), value=delivery.encode())
+    await _append(decision, new_state, ctx, events, delivery_topic)
+
+
+async def _process_command(event: EventT[Any], tables: _Tables, events: Any, delivery_topic: Any,
+                           config: ProcessorConfig) -> None:  # fmt: skip
+    msg = event.message
+    try:
+        command = CommandRecord.decode(event.value)
+    except ValidationError:
+        log.error("skipping malformed command at offset %d", msg.offset)
+        return
+    state = tables.state(command.station_id)
+    ctx = Context(
+        station_id=command.station_id,
+        version=OcppVersion(state.ocpp_version or OcppVersion.V16.value), now=datetime.now(UTC),
+        causation_id=frame_causation(msg.topic, msg.partition, msg.offset),
+        correlation_id=command.call_id or command.kind.value, config=config.handlers,
+    )  # fmt: skip
+    try:
+        decision = calls.decide_command(state, command, ctx)
+    except ValueError:
+        log.exception("skipping command at offset %d", msg.offset)
+        return
+    new_state = _store(tables, command.station_id, state, decision, ctx)
+    await _append(decision, new_state, ctx, events, delivery_topic)
+
+
+def _store(tables: _Tables, key: str, state: StationState, decision: Decision,
+           ctx: Context) -> StationState:  # fmt: skip
+    """The station's new state into its table; its Pipe deadline too when the Pipe changed."""
+    new_state = evolve_all(state, decision.events)
+    if new_state == state:
+        return state
+    tables.states[key] = new_state.model_dump(mode="json")
+    if new_state.pipe != state.pipe:
+        due = calls.deadline(new_state.pipe, ctx)
+        if due is not None:
+            tables.deadlines[key] = due
+        elif tables.deadlines.get(key) is not None:
+            del tables.deadlines[key]
+    return new_state
+
+
+async def _append(decision: Decision, state: StationState, ctx: Context, events: Any,
+                  delivery_topic: Any) -> None:  # fmt: skip
+    key = ctx.station_id.encode()
+    if decision.send is not None and state.gateway_id is not None:
+        # A CSMS-initiated call goes to the gateway holding the station's current connection
+        # (the Pipe only sends while the station is connected); same transaction as CallSent.
+        delivery = Delivery(station_id=ctx.station_id, connection_id=state.connection_id,
+                            raw=serialize(decision.send), causation_id=ctx.causation_id)
+        await delivery_topic(state.gateway_id).send(key=key, value=delivery.encode())
     for ev in decision.events:
         await events.send(key=key, value=ev.encode())
+
+
+class PipeClock:
+    """Turns time into records: every ``tick_interval_s`` it appends a ``tick`` command for
+    each station of this worker whose Pipe deadline has passed (``pipe-deadlines``).
+
+    The tick is processed by the agent like any other record of the station, so a timeout
+    or an expiry is decided inside the partition's transaction, in order, never by a timer
+    mutating state on its own. Ticks are idempotent (a tick with nothing due decides
+    nothing), so they are written with a plain idempotent producer, outside the agent's
+    transactions, and a tick not seen processed is simply sent again after a while.
+    """
+
+    RESEND_AFTER_S = 5.0
+
+    def __init__(self, tables: _Tables, config: ProcessorConfig) -> None:
+        self.tables = tables
+        self.config = config
+        self._producer: AIOKafkaProducer | None = None
+        self._ticked: dict[str, tuple[str, float]] = {}
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(self.config.tick_interval_s)
+                try:
+                    await self._tick_due(datetime.now(UTC))
+                except (KafkaError, OSError) as e:
+                    log.warning("pipe clock: ticks not sent (%s); retrying", e)
+        finally:
+            if self._producer is not None:
+                await self._producer.stop()
+
+    async def _tick_due(self, now: datetime) -> None:
+        due = [(station, at) for station, at in list(self.tables.deadlines.items())
+               if at is not None and datetime.fromisoformat(at) <= now]  # fmt: skip
+        self._ticked = {s: t for s, t in self._ticked.items() if s in self.tables.deadlines}
+        for station, at in due:
+            sent = self._ticked.get(station)
+            if sent is not None and sent[0] == at and time.monotonic() - sent[1] < \
+                    self.RESEND_AFTER_S:  # fmt: skip
+                continue
+            tick = CommandRecord(kind=CommandKind.TICK, station_id=station, at=now)
+            producer = await self._producer_started()
+            await producer.send(self.config.topics.commands, tick.encode(), key=station.encode())
+            self._ticked[station] = (at, time.monotonic())
+
+    async def _producer_started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(bootstrap_servers=self.config.bootstrap,
+                                        enable_idempotence=True, linger_ms=5)  # fmt: skip
+            await producer.start()
+            self._producer = producer
+        return self._producer
 
 
 def _correlation(record: FrameRecord) -> str:

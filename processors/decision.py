@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
-from ocpp import CallError, CallResult, OcppVersion
+from ocpp import Call, CallError, CallResult, OcppVersion
 from processors.reference import Token
 from schemas.envelopes import EventEnvelope
 from schemas.events import validate_event_data
@@ -27,6 +27,7 @@ def _no_tokens(_: str) -> Token | None:
 class HandlerConfig:
     heartbeat_interval_s: int = 300
     boot_retry_interval_s: int = 60
+    call_response_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,12 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A handler's output: events to append, the frame to answer the station with, and how
-    many CSMS transaction ids (from ``Context.transaction_ids``) the events use."""
+    """A handler's output: events to append, the frame to answer the station with, a
+    CSMS-initiated call to send (on the station's current connection, see
+    :mod:`processors.calls`), and how many CSMS transaction ids (from
+    ``Context.transaction_ids``) the events use."""
 
     events: tuple[EventEnvelope, ...] = ()
     reply: CallResult | CallError | None = None
     transaction_ids_used: int = 0
+    send: Call | None = None

@@ -5,6 +5,9 @@
   action (an action the schemas know but no handler serves gets CallError NotImplemented,
   OCPP-J 1.6 §4.2.3 / 2.0.1 §4.3), unless the station's registration forbids it
   (CallError SecurityError, see :mod:`processors.registration`);
+- a CallResult / CallError answers a CSMS-initiated call: the station's Pipe merges it
+  with its call (:func:`processors.calls.decide_answer`); after a connection record the
+  Pipe may end the call in flight or send the next queued one;
 - frames the gateway already judged malformed, and the CSMS's own sent frames, need nothing.
 """
 
@@ -14,10 +17,11 @@ import logging
 from collections.abc import Callable, Mapping
 
 import ocpp
-from ocpp import Call, CallResult, OcppVersion
+from ocpp import Call, CallError, CallResult, OcppVersion
 from processors import (
     authorization,
     boot,
+    calls,
     meter_values,
     notifications,
     registration,
@@ -26,8 +30,8 @@ from processors import (
     transactions201,
 )
 from processors.decision import Context, Decision
-from processors.state import StationState
-from schemas.envelopes import VERDICT_OK, Direction, FrameRecord, RecordKind
+from processors.state import StationState, evolve
+from schemas.envelopes import VERDICT_OK, Direction, EventEnvelope, FrameRecord, RecordKind
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +70,15 @@ HANDLERS: Mapping[tuple[OcppVersion, str], Handler] = {
 
 def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Decision:
     if record.kind is RecordKind.CONNECTED:
-        return Decision(events=(ctx.event("StationConnected", {
+        return _connection(state, ctx.event("StationConnected", {
             "ocpp_version": record.ocpp_version, "gateway_id": record.gateway_id,
             "connection_id": record.connection_id, "remote_address": record.remote_address,
-        }),))  # fmt: skip
+        }), ctx)  # fmt: skip
     if record.kind is RecordKind.DISCONNECTED:
-        return Decision(events=(ctx.event("StationDisconnected", {
+        return _connection(state, ctx.event("StationDisconnected", {
             "gateway_id": record.gateway_id, "connection_id": record.connection_id,
             "reason": record.reason,
-        }),))  # fmt: skip
+        }), ctx)  # fmt: skip
     if record.kind is RecordKind.REFUSED:  # a refused connection attempt (ingest/, issue 6)
         return Decision(events=(ctx.event("ConnectionRefused", {
             "gateway_id": record.gateway_id, "attempt_id": record.connection_id,
@@ -84,9 +88,17 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
     if record.direction is Direction.OUT or record.verdict != VERDICT_OK or record.raw is None:
         return Decision()
     message = ocpp.parse(record.raw, ctx.version)
+    if isinstance(message, CallResult | CallError):
+        return calls.decide_answer(state, message, ctx)  # answers a CSMS call (the Pipe)
     if not isinstance(message, Call):
-        return Decision()  # CallResults / CallErrors answer CSMS calls (the Pipe's job)
+        return Decision()
     return decide_call(state, message, ctx)
+
+
+def _connection(state: StationState, event: EventEnvelope, ctx: Context) -> Decision:
+    """A connection event, then what the station's Pipe does about it."""
+    pipe = calls.decide_link(state, evolve(state, event), ctx)
+    return Decision(events=(event, *pipe.events), send=pipe.send)
 
 
 def decide_call(state: StationState, call: Call, ctx: Context) -> Decision:

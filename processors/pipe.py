@@ -9,8 +9,14 @@ calls that timed out (so a late answer is still recorded against its call).
 Station-initiated calls are a separate direction and never wait for the Pipe.
 
 Everything here is pure: ``decide_*`` functions return a :class:`PipeDecision` (events as
-``(type, data)`` plus the frame to send, if any) and :func:`evolve_pipe` applies one event.
-The message id of a sent call is its ``call_id`` (a UUID: 36 characters, the OCPP-J limit).
+``(type, data)``, the frame to send if any, and the call an answer was merged with) and
+:func:`evolve_pipe` applies one event. The message id of a sent call is its ``call_id`` (a
+UUID: 36 characters, the OCPP-J limit).
+
+A call is checked against the request schema of the version the station speaks *when it is
+sent* (the station may have reconnected with another version since the call was queued):
+a call that does not validate is never sent and ends rejected by the CSMS
+(``CallRejected`` with ``error_details.sent = false``), and the next one proceeds.
 """
 
 from __future__ import annotations
@@ -22,9 +28,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ocpp import Call, CallError, CallResult
+import ocpp
+from ocpp import Call, CallError, CallResult, OcppVersion
 
-RECENT_TIMED_OUT = 32
+RECENT_TIMED_OUT = 16
+PIPE_EVENTS = frozenset({"CallQueued", "CallSent", "CallAnswered", "CallRejected", "CallTimedOut",
+                         "CallExpired", "CallCancelled"})  # fmt: skip
+"""The events :func:`evolve_pipe` applies."""
 """How many timed-out calls a station remembers for late answers."""
 
 
@@ -50,6 +60,8 @@ class PipeCall(BaseModel):
     expires_at: datetime
     sent_at: datetime | None = None
     connection_id: str | None = None
+    ocpp_version: str | None = None
+    """The version the payload was built for (None: whatever the station speaks)."""
 
 
 class Pipe(BaseModel):
@@ -57,11 +69,16 @@ class Pipe(BaseModel):
 
     in_flight: PipeCall | None = None
     queue: tuple[PipeCall, ...] = ()
-    timed_out: tuple[tuple[str, str], ...] = ()
-    """(call id, action) of the last calls that timed out, newest last."""
+    timed_out: tuple[PipeCall, ...] = ()
+    """The last calls that timed out, newest last (a late answer is still merged with them)."""
 
-    def late_action(self, call_id: str) -> str | None:
-        return next((a for c, a in reversed(self.timed_out) if c == call_id), None)
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight and nothing queued."""
+        return self.in_flight is None and not self.queue
+
+    def late_call(self, call_id: str) -> PipeCall | None:
+        return next((c for c in reversed(self.timed_out) if c.call_id == call_id), None)
 
     def queued(self, call_id: str) -> PipeCall | None:
         return next((c for c in self.queue if c.call_id == call_id), None)
@@ -73,6 +90,7 @@ class Link:
 
     connected: bool
     connection_id: str | None
+    version: OcppVersion | None = None
 
 
 Event = tuple[str, dict[str, Any]]
@@ -82,6 +100,8 @@ Event = tuple[str, dict[str, Any]]
 class PipeDecision:
     events: tuple[Event, ...] = ()
     send: Call | None = None
+    answered: PipeCall | None = None
+    """The call a CallResult / CallError was merged with (for the action's result handler)."""
 
 
 # -- decide ------------------------------------------------------------------------------------
@@ -102,11 +122,11 @@ def decide_answer(pipe: Pipe, answer: CallResult | CallError, link: Link,
     """A CallResult / CallError from the station, merged with the call it answers."""
     call = pipe.in_flight
     if call is not None and call.call_id == answer.unique_id:
-        return _then_advance(pipe, (_answered(call.call_id, call.action, answer, late=False),),
-                             link, now)  # fmt: skip
-    late_action = pipe.late_action(answer.unique_id)
-    if late_action is not None:
-        return PipeDecision(events=(_answered(answer.unique_id, late_action, answer, late=True),))
+        advanced = _then_advance(pipe, (_answered(call, answer, late=False),), link, now)
+        return PipeDecision(events=advanced.events, send=advanced.send, answered=call)
+    late = pipe.late_call(answer.unique_id)
+    if late is not None:
+        return PipeDecision(events=(_answered(late, answer, late=True),), answered=late)
     return PipeDecision(events=(("UnmatchedCallAnswer", _unmatched(answer)),))
 
 
@@ -153,22 +173,60 @@ def _then_advance(pipe: Pipe, events: tuple[Event, ...], link: Link, now: dateti
         if call.expires_at <= now:
             out.append(("CallExpired", {"call_id": call.call_id, "action": call.action}))
             pipe = evolve_pipe(pipe, *out[-1])
-    if pipe.in_flight is not None or not pipe.queue or not link.connected:
-        return PipeDecision(events=tuple(out))
-    nxt = pipe.queue[0]
-    sent: Event = ("CallSent", {
-        "call_id": nxt.call_id, "action": nxt.action,
-        "connection_id": link.connection_id, "sent_at": _iso(now),
+    while pipe.in_flight is None and pipe.queue and link.connected:
+        nxt = pipe.queue[0]
+        problem = _unsendable(nxt, link)
+        if problem is None:
+            sent: Event = ("CallSent", {
+                "call_id": nxt.call_id, "action": nxt.action,
+                "connection_id": link.connection_id, "sent_at": _iso(now),
+            })  # fmt: skip
+            return PipeDecision(events=(*out, sent), send=Call(nxt.call_id, nxt.action,
+                                                               nxt.payload))  # fmt: skip
+        out.append(problem)
+        pipe = evolve_pipe(pipe, *problem)
+    return PipeDecision(events=tuple(out))
+
+
+def _unsendable(call: PipeCall, link: Link) -> Event | None:
+    """A CallRejected (by the CSMS: never sent) if ``call`` is not valid for the station's
+    version; every frame the CSMS sends is checked against its schema first."""
+    if link.version is None:
+        return None
+    if call.ocpp_version is not None and call.ocpp_version != link.version.value:
+        code = "NotSupported"
+        description = f"built for {call.ocpp_version}, the station now speaks {link.version.value}"
+        details: dict[str, Any] = {}
+    else:
+        error = ocpp.validate_payload(link.version, call.action, call.payload, response=False)
+        if error is None:
+            return None
+        code, description, details = error.code, error.description, error.details
+    return ("CallRejected", {
+        "call_id": call.call_id, "action": call.action, "late": False, "error_code": code,
+        "error_description": f"not sent: {description}",
+        "error_details": {**details, "sent": False},
     })  # fmt: skip
-    return PipeDecision(events=(*out, sent), send=Call(nxt.call_id, nxt.action, nxt.payload))
+
+
+def next_deadline(pipe: Pipe, response_timeout: timedelta) -> datetime | None:
+    """When :func:`decide_tick` may next have something to do (None: nothing pending)."""
+    moments = [c.expires_at for c in pipe.queue]
+    if pipe.in_flight is not None and pipe.in_flight.sent_at is not None:
+        moments.append(pipe.in_flight.sent_at + response_timeout)
+    return min(moments, default=None)
 
 
 def _call_data(call: PipeCall) -> dict[str, Any]:
-    return {"call_id": call.call_id, "action": call.action, "payload": call.payload,
+    data = {"call_id": call.call_id, "action": call.action, "payload": call.payload,
             "created_at": _iso(call.created_at), "expires_at": _iso(call.expires_at)}  # fmt: skip
+    if call.ocpp_version is not None:
+        data["ocpp_version"] = call.ocpp_version
+    return data
 
 
-def _answered(call_id: str, action: str, answer: CallResult | CallError, *, late: bool) -> Event:
+def _answered(call: PipeCall, answer: CallResult | CallError, *, late: bool) -> Event:
+    call_id, action = call.call_id, call.action
     if isinstance(answer, CallResult):
         return ("CallAnswered", {"call_id": call_id, "action": action,
                                  "response": answer.payload, "late": late})  # fmt: skip
@@ -211,9 +269,11 @@ def evolve_pipe(pipe: Pipe, event_type: str, data: dict[str, Any]) -> Pipe:
             return pipe.model_copy(update={"in_flight": sent, "queue": _without(pipe, call_id)})
         case "CallAnswered" | "CallRejected" if not data.get("late") and _in_flight(pipe, call_id):
             return pipe.model_copy(update={"in_flight": None})
-        case "CallTimedOut" if _in_flight(pipe, call_id):
-            recent = (*pipe.timed_out, (str(call_id), str(data["action"])))[-RECENT_TIMED_OUT:]
+        case "CallTimedOut" if pipe.in_flight is not None and _in_flight(pipe, call_id):
+            recent = (*pipe.timed_out, pipe.in_flight)[-RECENT_TIMED_OUT:]
             return pipe.model_copy(update={"in_flight": None, "timed_out": recent})
+        case "CallRejected" if pipe.queued(str(call_id)) is not None:  # refused before sending
+            return pipe.model_copy(update={"queue": _without(pipe, call_id)})
         case "CallExpired" | "CallCancelled":
             return pipe.model_copy(update={"queue": _without(pipe, call_id)})
     return pipe
@@ -232,4 +292,5 @@ def _queued_call(data: dict[str, Any]) -> PipeCall:
         call_id=data["call_id"], action=data["action"], payload=data["payload"],
         created_at=datetime.fromisoformat(data["created_at"]),
         expires_at=datetime.fromisoformat(data["expires_at"]),
+        ocpp_version=data.get("ocpp_version"),
     )  # fmt: skip

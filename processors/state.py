@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from processors.pipe import PIPE_EVENTS, Pipe, evolve_pipe
 from schemas.envelopes import EventEnvelope
 
 RECENT = 32
@@ -51,6 +52,8 @@ class StationState(BaseModel):
     """(start key, CSMS id) of the last 1.6 StartTransactions, newest last."""
     recent_ended: tuple[tuple[str, int], ...] = ()
     """(wire transaction id, CSMS id) of the last ended transactions, newest last."""
+    pipe: Pipe = Pipe()
+    """CSMS-initiated calls in flight, queued, recently timed out (:mod:`processors.pipe`)."""
 
     def started_id(self, start_key: str) -> int | None:
         return next((i for k, i in reversed(self.recent_starts) if k == start_key), None)
@@ -62,6 +65,8 @@ class StationState(BaseModel):
 def evolve(state: StationState, event: EventEnvelope) -> StationState:
     """Apply one of the station's events to its state."""
     d = event.data
+    if event.type in PIPE_EVENTS:
+        return state.model_copy(update={"pipe": evolve_pipe(state.pipe, event.type, d)})
     match event.type:
         case "StationConnected":
             return state.model_copy(update={

@@ -23,7 +23,9 @@ from pydantic import ValidationError
 from projections import (
     ProjectionError,
     StoreUnavailable,
+    calls,
     notifications,
+    station_settings,
     stations,
     tokens,
     transactions,
@@ -47,6 +49,24 @@ HANDLERS: Mapping[str, Apply] = {
     "TransactionEnded": transactions.on_ended,
     "MeterValuesReported": transactions.on_meter_values,
     **{kind: notifications.on_notification for kind in notifications.KINDS},
+    # CSMS-initiated calls (issue 5)
+    "CallQueued": calls.on_queued,
+    "CallSent": calls.on_sent,
+    "CallAnswered": calls.on_answered,
+    "CallRejected": calls.on_rejected,
+    "CallTimedOut": calls.on_timed_out,
+    "CallExpired": calls.on_expired,
+    "CallCancelled": calls.on_cancelled,
+    "ConfigurationRead": station_settings.on_configuration_read,
+    "ConfigurationChanged": station_settings.on_configuration_changed,
+    "VariablesGot": station_settings.on_variables,
+    "VariablesSet": station_settings.on_variables,
+    "ChargingProfileSet": station_settings.on_profile_set,
+    "ChargingProfilesCleared": station_settings.on_profiles_cleared,
+    "ReservationAnswered": station_settings.on_reservation,
+    "ReservationCancelled": station_settings.on_reservation_cancelled,
+    "LocalListUpdated": station_settings.on_local_list,
+    "LocalListVersionReported": station_settings.on_local_list,
     # admin log
     "StationConfigured": stations.on_configured,
     "TokenUpserted": tokens.on_upserted,
@@ -55,6 +75,7 @@ HANDLERS: Mapping[str, Apply] = {
 ADMIN_TYPES = frozenset({"StationConfigured", "TokenUpserted", "TokenDeleted"})
 TABLES: Sequence[str] = (
     *stations.TABLES, *tokens.TABLES, *transactions.TABLES, *notifications.TABLES,
+    *calls.TABLES, *station_settings.TABLES,
 )
 
 

@@ -150,3 +150,88 @@ projection_offsets = Table(
     Column("partition", Integer, primary_key=True),
     Column("next_offset", BigInteger, nullable=False),
 )
+
+# CSMS-initiated calls (issue 5, migration 0003).
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", String(36), primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("action", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("ocpp_version", String(16)),
+    # queued, sent, answered, rejected, timed_out, expired, cancelled (docs/CALLS.md)
+    Column("status", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("response", JSONB),
+    Column("error", JSONB),
+    Column("late", Boolean, nullable=False, server_default="false"),
+    Column("status_reason", Text),
+    Column("connection_id", Text),
+)
+
+station_configuration = Table(
+    "station_configuration",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("key", String(50), primary_key=True),
+    Column("value", Text),
+    Column("readonly", Boolean),
+    Column("reboot_required", Boolean, nullable=False, server_default="false"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+station_variables = Table(
+    "station_variables",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("component", String(50), primary_key=True),
+    Column("component_instance", String(50), primary_key=True, server_default=""),
+    Column("evse_id", Integer, primary_key=True, server_default="0"),
+    Column("connector_id", Integer, primary_key=True, server_default="0"),
+    Column("variable", String(50), primary_key=True),
+    Column("variable_instance", String(50), primary_key=True, server_default=""),
+    Column("attribute_type", String(16), primary_key=True),
+    Column("value", Text),
+    Column("status", Text, nullable=False),
+    Column("reboot_required", Boolean, nullable=False, server_default="false"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+charging_profiles = Table(
+    "charging_profiles",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("evse_id", Integer, primary_key=True),
+    Column("profile_id", Integer, primary_key=True),
+    Column("stack_level", Integer, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("profile", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("reservation_id", Integer, primary_key=True),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("id_token", String(36), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+local_list_versions = Table(
+    "local_list_versions",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -32,10 +32,17 @@ class Topics:
         """Admin events written by the API (stations registered, tokens issued, ...)."""
         return f"{self.prefix}.admin"
 
+    @property
+    def commands(self) -> str:
+        """Commands for the processor (calls to send, cancels, Pipe clock ticks); key =
+        station id, co-partitioned with the frames log (schemas.commands)."""
+        return f"{self.prefix}.commands"
+
     def delivery(self, gateway_id: str) -> str:
         """Frames to send, for the one gateway that holds the station's connection."""
         return f"{self.prefix}.deliver.{gateway_id}"
 
     def forever(self) -> tuple[str, ...]:
-        """The logs kept forever (retention -1)."""
-        return (self.frames, self.events, self.admin)
+        """The logs kept forever (retention -1): replaying them rebuilds the processors'
+        state (the commands log holds what operators asked stations to do)."""
+        return (self.frames, self.events, self.admin, self.commands)

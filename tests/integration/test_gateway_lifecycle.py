@@ -49,12 +49,18 @@ async def test_second_connection_replaces_the_first_without_losing_frames(
     records = await wait_frames(settings, of("CP-TWICE", gw), 34)  # type: ignore[arg-type]
     conns = [r.connection_id for r in records if r.kind is RecordKind.CONNECTED]
     assert len(conns) == 2
-    got = [json.loads(r.raw or "")[1] for r in records if r.kind is RecordKind.FRAME]
+    got = [
+        json.loads(r.raw or "")[1]
+        for r in records
+        if r.kind is RecordKind.FRAME and r.direction is Direction.IN
+    ]
     assert sorted(got) == sorted(f"hb-{n}" for n in range(30))  # every frame, once
     first_frames = {
         json.loads(r.raw or "")[1]
         for r in records
-        if r.kind is RecordKind.FRAME and r.connection_id == conns[0]
+        if r.kind is RecordKind.FRAME
+        and r.direction is Direction.IN
+        and r.connection_id == conns[0]
     }
     assert first_frames == {f"hb-{n}" for n in range(20)}
     gone = [r for r in records if r.kind is RecordKind.DISCONNECTED and r.connection_id == conns[0]]
@@ -97,20 +103,17 @@ async def test_graceful_shutdown_closes_with_1001_and_logs_everything(settings: 
     await gw_cm.__aexit__(None, None, None)  # Gateway.stop()
     for ws in clients:
         with pytest.raises(ConnectionClosed):
-            await asyncio.wait_for(ws.recv(), 10)
+            while True:  # (a processor may be running and answer the heartbeat)
+                await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 1001
     with pytest.raises(OSError):
         await connect_station(port, "CP-LATE", "ocpp1.6").__aenter__()
     for sid in ids:
         records = await wait_frames(settings, of(sid, gw), 3)  # type: ignore[arg-type]
-        assert [r.kind for r in records] == [
-            RecordKind.CONNECTED,
-            RecordKind.FRAME,
-            RecordKind.DISCONNECTED,
-        ]
-        assert records[-1].reason == "closed by gateway: 1001 gateway shutting down" or str(
-            records[-1].reason
-        ).startswith("closed by gateway: 1001")
+        inbound = [r for r in records if r.direction is Direction.IN]
+        kinds = [RecordKind.CONNECTED, RecordKind.FRAME, RecordKind.DISCONNECTED]
+        assert [r.kind for r in inbound] == kinds
+        assert str(inbound[-1].reason).startswith("closed by gateway: 1001")
 
 
 async def test_two_gateway_processes_route_replies_to_the_holder(

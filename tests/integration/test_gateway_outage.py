@@ -71,7 +71,8 @@ async def test_broker_outage_loses_and_doubles_nothing(settings: Settings, tmp_p
             await asyncio.to_thread(broker.start)
             up_at = time.monotonic()
             while gw.frames_log.appended < STATIONS * (1 + FRAMES_PER_STATION) + 1:
-                assert time.monotonic() - up_at < 60, (gw.frames_log.appended, gw.frames_log.pending, len(sent))
+                stuck = (gw.frames_log.appended, gw.frames_log.pending, len(sent))
+                assert time.monotonic() - up_at < 60, f"backlog not drained: {stuck}"
                 await asyncio.sleep(0.05)  # CONNECTED + frames per station, the 503 record
             drained_at = time.monotonic()
             done.set()
