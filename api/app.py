@@ -18,8 +18,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.admin_log import AdminLog
+from api.command_log import CommandLog
 from api.deps import require_token
-from api.routes import stations, tokens, transactions
+from api.routes import calls, stations, tokens, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class ApiConfig:
     admin_topic: str
     api_token: str
     write_timeout_s: float = 10.0
+    commands_topic: str = "csms.commands"
+    call_default_expiry_s: int = 3600
 
 
 def create_app(config: ApiConfig) -> FastAPI:
@@ -40,14 +43,17 @@ def create_app(config: ApiConfig) -> FastAPI:
         app.state.engine = create_async_engine(config.database_url, pool_size=10,
                                                pool_pre_ping=True)  # fmt: skip
         app.state.admin_log = AdminLog(config.bootstrap, config.admin_topic)
+        app.state.command_log = CommandLog(config.bootstrap, config.commands_topic)
         yield
+        await app.state.command_log.close()
         await app.state.admin_log.close()
         await app.state.engine.dispose()
 
     app = FastAPI(title="CSMS admin API", version="1", lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    for router in (stations.router, tokens.router, transactions.router):
+    for router in (stations.router, tokens.router, transactions.router, calls.router):
         app.include_router(router, dependencies=[Depends(require_token)])
+    calls.include_commands(app, [Depends(require_token)])
     return app
 
 

@@ -143,3 +143,45 @@ class Page(BaseModel, Generic[T]):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+CallStatus = Literal["queued", "sent", "answered", "rejected", "timed_out", "expired",
+                     "cancelled"]  # fmt: skip
+FINAL_CALL_STATUSES = frozenset({"answered", "rejected", "timed_out", "expired", "cancelled"})
+
+
+class CallIn(BaseModel):
+    """``POST /api/v1/stations/{id}/calls``: any CSMS-initiated action of the station's
+    version, with its payload as OCPP has it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(min_length=1, max_length=64, examples=["Reset"])
+    payload: dict[str, object] = Field(default_factory=dict, examples=[{"type": "Soft"}])
+    expires_in_s: int | None = Field(
+        default=None, ge=1, le=7 * 24 * 3600,
+        description="How long the call may wait in the station's queue (default: the setting).",
+    )  # fmt: skip
+
+
+class CallErrorPublic(BaseModel):
+    code: str
+    description: str
+    details: dict[str, object]
+
+
+class CallPublic(BaseModel):
+    id: str = Field(description="The call id, also its OCPP message id.")
+    station_id: str
+    action: str
+    payload: dict[str, object]
+    ocpp_version: str | None
+    status: CallStatus
+    created_at: datetime
+    expires_at: datetime
+    sent_at: datetime | None
+    answered_at: datetime | None
+    response: dict[str, object] | None
+    error: CallErrorPublic | None
+    late: bool = Field(description="The answer came after the call timed out.")
+    status_reason: str | None = None

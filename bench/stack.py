@@ -38,6 +38,8 @@ def isolated_settings(**overrides: object) -> Settings:
         "topic_prefix": run_id, "gateway_id": f"gw-{run_id}", "processor_id": f"proc-{run_id}",
         "gateway_host": "127.0.0.1", "gateway_port": free_port(), "api_host": "127.0.0.1",
         "api_port": free_port(), "processor_web_port": free_port(),
+        # Load-test stations are not registered: admit them without credentials.
+        "gateway_open_mode": True, "api_token": f"bench-{uuid.uuid4().hex}",
     }  # fmt: skip
     fields.update(overrides)
     settings = Settings(**fields)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -142,5 +143,15 @@ def _schema_error(version: OcppVersion, exc: fastjsonschema.JsonSchemaValueExcep
     else:
         code = "PropertyConstraintViolation"
     path = (exc.name or "data").replace("data", "payload", 1)
-    message = str(exc.message).replace("data", "payload", 1)
+    message = _SET_LITERAL.sub(_sorted_set, str(exc.message).replace("data", "payload", 1))
     return error_for(version, code, message, {"path": path, "rule": rule})
+
+
+# fastjsonschema renders some offending names as a Python set literal, whose order changes
+# from one process to the next; sort it so the same frame always gets the same description.
+_SET_LITERAL = re.compile(r"\{('[^{}]*')\}")
+
+
+def _sorted_set(match: re.Match[str]) -> str:
+    names = sorted(part.strip() for part in match.group(1).split(","))
+    return "[" + ", ".join(names) + "]"

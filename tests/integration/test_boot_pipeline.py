@@ -128,3 +128,25 @@ async def test_boot_round_trip_p50_over_100_boots(stack: ServiceSet, settings: S
     print(f"\nBootNotification round trip over 100 boots: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     station_row = await wait_station(settings, "CP-RTT")
     assert station_row["station_id"] == "CP-RTT"
+
+
+async def wait_connected(settings: Settings, station_id: str, expected: bool) -> float:
+    """Seconds until the API shows ``connected == expected`` (fails after 5 s)."""
+    start = time.monotonic()
+    async with api_client(settings) as http:
+        while time.monotonic() - start < 5.0:
+            response = await http.get(f"/api/v1/stations/{station_id}")
+            if response.status_code == 200 and response.json()["connected"] is expected:
+                return time.monotonic() - start
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{station_id} not shown connected={expected} within 5 s")
+
+
+async def test_read_model_shows_connection_changes_within_seconds(
+    stack: ServiceSet, settings: Settings
+) -> None:
+    async with connect_station(settings.gateway_port, "CP-LIVE", "ocpp2.0.1") as ws:
+        await Station(ws).call("BootNotification", BOOT_201, timeout=90)
+        up = await wait_connected(settings, "CP-LIVE", True)
+    down = await wait_connected(settings, "CP-LIVE", False)
+    print(f"\nconnected shown after {up:.2f} s, disconnected after {down:.2f} s")

@@ -169,3 +169,11 @@ def test_schema_defaults_are_not_written_into_the_payload() -> None:
     assert payload == {
         "getVariableData": [{"component": {"name": "EVSE"}, "variable": {"name": "Power"}}]
     }
+
+
+def test_descriptions_name_offending_properties_in_a_stable_order() -> None:
+    from ocpp import OcppVersion, Rejection, parse
+
+    rejected = parse('[2,"m1","Heartbeat",{"b":1,"a":2,"c":3}]', OcppVersion.V16)
+    assert isinstance(rejected, Rejection)
+    assert rejected.error.description == "payload must not contain ['a', 'b', 'c'] properties"

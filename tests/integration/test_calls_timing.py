@@ -1,0 +1,144 @@
+"""The Pipe against the clock and against crashes, on a stack of its own (short response
+timeout, fast ticks, short group session so a killed processor is replaced quickly):
+timeout then late answer, expiry of queued calls, and a processor SIGKILLed mid-queue
+neither loses nor repeats a call."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from csms.config import Settings
+from infra import migrate, topics
+from tests.conftest import free_port
+from tests.integration.test_calls import accept, final, online, out_frames, post_call
+from tests.services import ServiceSet, api_client
+
+pytestmark = pytest.mark.integration
+
+RESPONSE_TIMEOUT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def timing_settings(base_settings: Settings) -> Iterator[Settings]:
+    run_id = f"t{uuid.uuid4().hex[:10]}"
+    admin_url = base_settings.libpq_url
+    database = f"csms_{run_id}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    isolated = Settings(
+        kafka_bootstrap=base_settings.bootstrap,
+        database_url=admin_url.rsplit("/", 1)[0] + f"/{database}",
+        topic_prefix=run_id, partitions=2, gateway_id=f"gw-{run_id}",
+        processor_id=f"proc-{run_id}", gateway_host="127.0.0.1", gateway_port=free_port(),
+        api_host="127.0.0.1", api_port=free_port(), processor_web_port=free_port(),
+        heartbeat_interval_s=120, api_token=f"test-token-{uuid.uuid4().hex}",
+        gateway_open_mode=True, call_response_timeout_s=RESPONSE_TIMEOUT_S,
+        pipe_tick_interval_s=0.2, processor_session_timeout_s=6,
+    )  # fmt: skip
+    asyncio.run(topics.create_all(isolated))
+    migrate.upgrade(isolated)
+    yield isolated
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def timing_stack(timing_settings: Settings,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceSet]:  # fmt: skip
+    services = ServiceSet(timing_settings, tmp_path_factory.mktemp("timing-logs"))
+    try:
+        for name in ("processor", "projector", "api", "gateway"):
+            services.start(name)
+        services.wait_port(timing_settings.gateway_port)
+        services.wait_port(timing_settings.api_port)
+        services.assert_alive()
+        yield services
+    finally:
+        services.stop_all()
+
+
+async def test_timeout_then_late_answer_is_recorded_and_the_next_call_proceeds(
+    timing_stack: ServiceSet, timing_settings: Settings
+) -> None:
+    settings = timing_settings
+    async with online(settings, "T-16-LATE", "ocpp1.6") as station, api_client(settings) as http:
+        slow = await post_call(http, "T-16-LATE", "GetConfiguration", {"key": ["HeartbeatInterval"]})
+        nxt = await post_call(http, "T-16-LATE", "ClearCache", {})
+        assert (await station.next_call())[1] == slow["id"]
+        timed_out = await final(http, slow["id"], wait=RESPONSE_TIMEOUT_S + 15)
+        # the next call went out once the first timed out
+        assert (await station.next_call())[1] == nxt["id"]
+        await station.answer(slow["id"], {"configurationKey": [
+            {"key": "HeartbeatInterval", "readonly": False, "value": "300"}]})
+        await station.answer(nxt["id"], {"status": "Accepted"})
+        answered = await final(http, nxt["id"])
+        late = await _until(http, slow["id"], lambda c: c["response"] is not None)
+    assert timed_out["status"] == "timed_out" and timed_out["response"] is None
+    assert "no answer within 2 s" in timed_out["status_reason"]
+    assert late["status"] == "timed_out" and late["late"] is True
+    assert late["response"]["configurationKey"][0]["value"] == "300"
+    assert answered["status"] == "answered" and answered["late"] is False
+
+
+async def _until(http: Any, call_id: str, condition: Any, timeout: float = 30) -> dict[str, Any]:
+    for _ in range(int(timeout * 10)):
+        body: dict[str, Any] = (await http.get(f"/api/v1/calls/{call_id}")).json()
+        if condition(body):
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"call {call_id} never reached the condition: {body}")
+
+
+async def test_queued_calls_expire_while_the_station_is_offline(
+    timing_stack: ServiceSet, timing_settings: Settings
+) -> None:
+    settings = timing_settings
+    async with online(settings, "T-201-EXP", "ocpp2.0.1", accept):
+        pass
+    async with api_client(settings) as http:
+        await asyncio.sleep(1)  # the disconnect reaches the processor
+        short = await post_call(http, "T-201-EXP", "ClearCache", {}, expires_in_s=1)
+        lasting = await post_call(http, "T-201-EXP", "GetLocalListVersion", {})
+        expired = await final(http, short["id"], wait=20)
+        async with online(settings, "T-201-EXP", "ocpp2.0.1", accept) as station:
+            delivered = await final(http, lasting["id"])
+    assert expired["status"] == "expired" and expired["sent_at"] is None
+    assert delivered["status"] == "answered"
+    assert [c[1] for c in station.calls_received] == [lasting["id"]]
+
+
+async def test_processor_killed_mid_queue_loses_no_call_and_sends_none_twice(
+    timing_stack: ServiceSet, timing_settings: Settings
+) -> None:
+    settings = timing_settings
+    answered = 0
+
+    async def slow_accept(action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        nonlocal answered
+        await asyncio.sleep(0.05)
+        answered += 1
+        return {"status": "Accepted"}
+
+    n = 30
+    async with online(settings, "T-16-KILL", "ocpp1.6", slow_accept) as station, \
+            api_client(settings) as http:  # fmt: skip
+        posted = [await post_call(http, "T-16-KILL", "ChangeConfiguration",
+                                  {"key": f"K{i}", "value": str(i)}) for i in range(n)]  # fmt: skip
+        while answered < 5:
+            await asyncio.sleep(0.01)
+        timing_stack.stop("processor", kill=True)
+        killed_at = answered
+        timing_stack.start("processor")
+        results = [await final(http, c["id"], wait=120) for c in posted]
+    assert killed_at < n, "the queue drained before the kill"
+    assert [r["status"] for r in results] == ["answered"] * n, [r["status"] for r in results]
+    ids = [c["id"] for c in posted]
+    assert [c[1] for c in station.calls_received] == ids  # in order, each once
+    sent = await out_frames(settings)
+    assert {i: sent.get(i) for i in ids} == dict.fromkeys(ids, 1)
