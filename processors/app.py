@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -90,11 +91,13 @@ def create_app(config: ProcessorConfig) -> faust.App:
     sources = app.topic(config.topics.frames, config.topics.admin, config.topics.commands,
                         partitions=config.partitions, **raw)  # fmt: skip
     events = app.topic(config.topics.events, partitions=config.partitions, **raw)
+    # JSON values with no value_type: Faust decodes a changelog record for ``value_type=dict``
+    # with ``dict.from_data`` and fails, so recovery after a restart silently lost every row.
     tables = _Tables(
         states=app.Table("station-state", default=None, partitions=config.partitions,
-                         key_type=str, value_type=dict),
+                         key_type=str),
         tokens=app.GlobalTable("tokens", default=None, partitions=config.partitions,
-                               key_type=str, value_type=dict),
+                               key_type=str),
         seqs=app.Table("transaction-seq", default=None, partitions=config.partitions,
                        key_type=str, value_type=int),
         deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
@@ -118,7 +121,10 @@ def create_app(config: ProcessorConfig) -> faust.App:
             else:
                 _apply_admin(event, tables)
 
-    app.task(PipeClock(tables, config).run)
+    recovery = app.tables.recovery
+    clock = PipeClock(tables, config,
+                      lambda: bool(recovery.in_recovery or not recovery.completed.is_set()))
+    app.task(clock.run)
     return app
 
 
@@ -242,20 +248,39 @@ class PipeClock:
     mutating state on its own. Ticks are idempotent (a tick with nothing due decides
     nothing), so they are written with a plain idempotent producer, outside the agent's
     transactions, and a tick not seen processed is simply sent again after a while.
+
+    After the worker (re)covers its tables, the clock stays silent for one response timeout:
+    answers that reached the frames log while no processor ran are consumed first, as they
+    would have been, instead of racing a tick on the commands log (Faust gives no order
+    between two topics) and being recorded as late.
     """
 
     RESEND_AFTER_S = 5.0
 
-    def __init__(self, tables: _Tables, config: ProcessorConfig) -> None:
+    def __init__(self, tables: _Tables, config: ProcessorConfig,
+                 recovering: Callable[[], bool]) -> None:  # fmt: skip
         self.tables = tables
         self.config = config
+        self.recovering = recovering
         self._producer: AIOKafkaProducer | None = None
         self._ticked: dict[str, tuple[str, float]] = {}
+        self._ready_since: float | None = None
+
+    def _quiet(self) -> bool:
+        if self.recovering():
+            self._ready_since = None
+            return True
+        if self._ready_since is None:
+            self._ready_since = time.monotonic()
+        grace = self.config.handlers.call_response_timeout_s
+        return time.monotonic() - self._ready_since < grace
 
     async def run(self) -> None:
         try:
             while True:
                 await asyncio.sleep(self.config.tick_interval_s)
+                if self._quiet():
+                    continue
                 try:
                     await self._tick_due(datetime.now(UTC))
                 except (KafkaError, OSError) as e:

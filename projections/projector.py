@@ -132,8 +132,10 @@ class Projector:
 
     async def _apply_batch(self, db: AsyncConnection[object], tp: TopicPartition,
                            records: list[ConsumerRecord[bytes, bytes]]) -> None:  # fmt: skip
+        # Pipeline mode: the batch's statements go out without waiting for each result
+        # (psycopg syncs by itself where an apply function reads a result back).
         try:
-            async with db.transaction(), db.cursor() as cur:
+            async with db.pipeline(), db.transaction(), db.cursor() as cur:
                 for record in records:
                     await self._apply(cur, record)
                 await cur.execute(
@@ -186,6 +188,11 @@ async def rebuild(database_url: str, name: str = READ_MODEL_V1) -> None:
 async def _connect(database_url: str) -> AsyncConnection[object]:
     try:
         conn: AsyncConnection[object] = await psycopg.AsyncConnection.connect(database_url)
+        # Read models are derived data, and each transaction carries its own offsets: a commit
+        # lost in a crash is lost together with its offsets and re-applied from Kafka. So the
+        # projector need not wait for the WAL flush at every commit.
+        await conn.execute("SET synchronous_commit = off")
+        await conn.commit()
     except psycopg.OperationalError as e:
         raise StoreUnavailable(str(e)) from e
     return conn

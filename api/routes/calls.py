@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request, status
 from sqlalchemy import RowMapping, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import ocpp
 from api.admin_log import LogUnavailable
@@ -34,9 +34,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-async def station_version(db: AsyncConnection, station_id: str) -> ocpp.OcppVersion:
+async def station_version(engine: AsyncEngine, station_id: str) -> ocpp.OcppVersion:
+    # A short-lived connection: the routes below then wait for the projection, and must not
+    # hold a pooled connection meanwhile.
     query = select(stations.c.ocpp_version).where(stations.c.station_id == station_id)
-    row = (await db.execute(query)).first()
+    async with engine.connect() as conn:
+        row = (await conn.execute(query)).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"station {station_id!r} not found")
     if row[0] is None:
@@ -51,11 +54,10 @@ def public(row: RowMapping) -> CallPublic:
 
 @router.post("/api/v1/stations/{station_id}/calls", status_code=status.HTTP_202_ACCEPTED,
              responses=ERRORS)  # fmt: skip
-async def post_call(station_id: StationId, body: CallIn, request: Request,
-                    db: DbDep) -> CallPublic:  # fmt: skip
+async def post_call(station_id: StationId, body: CallIn, request: Request) -> CallPublic:
     """Queue any CSMS-initiated call; its payload is checked against the OCPP schema of the
     station's version (400 with the validation error)."""
-    version = await station_version(db, station_id)
+    version = await station_version(request.app.state.engine, station_id)
     if body.action not in CSMS_ACTIONS[version]:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, {
             "code": "NotImplemented",
@@ -117,9 +119,10 @@ async def get_call(
 
 
 @router.delete("/api/v1/calls/{call_id}", responses={**ERRORS, 504: {"model": ErrorBody}})
-async def cancel_call(call_id: CallId, request: Request, db: DbDep) -> CallPublic:
+async def cancel_call(call_id: CallId, request: Request) -> CallPublic:
     """Cancel a queued call (409 once it was sent or has ended)."""
-    row = (await db.execute(select(calls).where(calls.c.call_id == call_id))).first()
+    async with request.app.state.engine.connect() as conn:
+        row = (await conn.execute(select(calls).where(calls.c.call_id == call_id))).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"call {call_id!r} not found")
     if row.status != "queued":
@@ -159,9 +162,8 @@ async def list_station_calls(
 
 
 def _typed_endpoint(name: str, model: type[Command]) -> Callable[..., Any]:
-    async def endpoint(station_id: StationId, body: Command, request: Request,
-                       db: DbDep) -> CallPublic:  # fmt: skip
-        version = await station_version(db, station_id)
+    async def endpoint(station_id: StationId, body: Command, request: Request) -> CallPublic:
+        version = await station_version(request.app.state.engine, station_id)
         call_id = uuid.uuid4()
         try:
             call = body.to_call(version, request_id_for(str(call_id)))

@@ -1,0 +1,86 @@
+"""Benchmark 5: events per second to rebuild every read model from offset 0.
+
+Fills an isolated events topic with at least ``--events`` domain events made by the
+processor's own decide functions over simulated charging sessions (bench/sessions_sim.py),
+then runs ``csms projector --rebuild`` and times it until every record is applied."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from bench.sessions_sim import generate
+from bench.stack import drop_database, isolated_settings
+from csms.config import Settings
+from schemas.topics import Topics
+from tests.integration.read_store import applied_offsets, last_offsets
+from tests.services import ServiceSet
+
+
+async def fill(settings: Settings, count: int) -> tuple[int, float]:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, acks="all",
+                                enable_idempotence=True, linger_ms=20,
+                                max_batch_size=1 << 20)  # fmt: skip
+    await producer.start()
+    start = time.perf_counter()
+    produced = 0
+    pending = []
+    try:
+        for event in generate(count):
+            key = (event.station_id or "").encode()
+            pending.append(await producer.send(Topics(settings.topic_prefix).events,
+                                               event.encode(), key=key))  # fmt: skip
+            produced += 1
+            if len(pending) >= 10000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return produced, time.perf_counter() - start
+
+
+def wait_applied(settings: Settings, targets: dict[tuple[str, int], int], timeout: float) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        applied = applied_offsets(settings.libpq_url)
+        if all(applied.get(k, 0) > offset for k, offset in targets.items()):
+            return time.perf_counter() - start
+        time.sleep(0.5)
+    raise TimeoutError(f"rebuild did not finish within {timeout}s")
+
+
+def run(count: int, log_dir: Path, batch_size: int) -> dict[str, Any]:
+    settings = isolated_settings(projector_batch_size=batch_size)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    services = ServiceSet(settings, log_dir)
+    try:
+        produced, fill_s = asyncio.run(fill(settings, count))
+        topics = Topics(settings.topic_prefix)
+        targets = asyncio.run(last_offsets(settings.bootstrap, [topics.events]))
+        services.start("projector", "--rebuild")
+        elapsed = wait_applied(settings, targets, timeout=3600)
+        return {"events": produced, "fill_s": round(fill_s, 1), "rebuild_s": round(elapsed, 1),
+                "events_per_s": round(produced / elapsed), "batch_size": batch_size}  # fmt: skip
+    finally:
+        services.stop_all()
+        drop_database(settings)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.add_argument("--logs", type=Path, default=Path("var/bench/logs-rebuild"))
+    args = p.parse_args()
+    print(json.dumps(run(args.events, args.logs, args.batch_size), indent=2))
+
+
+if __name__ == "__main__":
+    main()
