@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_ocpp.py
+	$(BIN)/python -m bench.run_all
 
 infra-start: $(STAMP)
 	$(BIN)/csms infra start
