@@ -16,7 +16,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from bench.sessions_sim import generate
-from bench.stack import drop_database, isolated_settings
+from bench.stack import isolated
 from csms.config import Settings
 from schemas.topics import Topics
 from tests.integration.read_store import applied_offsets, last_offsets
@@ -57,20 +57,19 @@ def wait_applied(settings: Settings, targets: dict[tuple[str, int], int], timeou
 
 
 def run(count: int, log_dir: Path, batch_size: int) -> dict[str, Any]:
-    settings = isolated_settings(projector_batch_size=batch_size)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    services = ServiceSet(settings, log_dir)
-    try:
-        produced, fill_s = asyncio.run(fill(settings, count))
-        topics = Topics(settings.topic_prefix)
-        targets = asyncio.run(last_offsets(settings.bootstrap, [topics.events]))
-        services.start("projector", "--rebuild")
-        elapsed = wait_applied(settings, targets, timeout=3600)
-        return {"events": produced, "fill_s": round(fill_s, 1), "rebuild_s": round(elapsed, 1),
-                "events_per_s": round(produced / elapsed), "batch_size": batch_size}  # fmt: skip
-    finally:
-        services.stop_all()
-        drop_database(settings)
+    with isolated(projector_batch_size=batch_size) as settings:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        services = ServiceSet(settings, log_dir)
+        try:
+            produced, fill_s = asyncio.run(fill(settings, count))
+            topics = Topics(settings.topic_prefix)
+            targets = asyncio.run(last_offsets(settings.bootstrap, [topics.events]))
+            services.start("projector", "--rebuild")
+            elapsed = wait_applied(settings, targets, timeout=3600)
+        finally:
+            services.stop_all()
+    return {"events": produced, "fill_s": round(fill_s, 1), "rebuild_s": round(elapsed, 1),
+            "events_per_s": round(produced / elapsed), "batch_size": batch_size}  # fmt: skip
 
 
 def main() -> None:

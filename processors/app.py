@@ -90,7 +90,6 @@ def create_app(config: ProcessorConfig) -> faust.App:
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     sources = app.topic(config.topics.frames, config.topics.admin, config.topics.commands,
                         partitions=config.partitions, **raw)  # fmt: skip
-    events = app.topic(config.topics.events, partitions=config.partitions, **raw)
     # JSON values with no value_type: Faust decodes a changelog record for ``value_type=dict``
     # with ``dict.from_data`` and fails, so recovery after a restart silently lost every row.
     tables = _Tables(
@@ -103,25 +102,21 @@ def create_app(config: ProcessorConfig) -> faust.App:
         deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
                             key_type=str, value_type=str),
     )  # fmt: skip
-    deliveries: dict[str, Any] = {}
-
-    def delivery_topic(gateway_id: str) -> Any:
-        if gateway_id not in deliveries:
-            deliveries[gateway_id] = app.topic(config.topics.delivery(gateway_id), **raw)
-        return deliveries[gateway_id]
+    out = _Output(app, config.topics)
 
     @app.agent(sources)
     async def handle_frames(stream: Any) -> None:
         async for event in stream.events():
             topic = event.message.topic
             if topic == config.topics.frames:
-                await _process(event, tables, events, delivery_topic, config)
+                await _process(event, tables, out, config)
             elif topic == config.topics.commands:
-                await _process_command(event, tables, events, delivery_topic, config)
+                await _process_command(event, tables, out, config)
             else:
                 _apply_admin(event, tables)
 
-    recovery = app.tables.recovery
+    table_manager: Any = app.tables  # faust.tables.TableManager (its type stub lacks .recovery)
+    recovery = table_manager.recovery
     clock = PipeClock(tables, config,
                       lambda: bool(recovery.in_recovery or not recovery.completed.is_set()))
     app.task(clock.run)
@@ -160,7 +155,39 @@ def _apply_admin(event: EventT[Any], tables: _Tables) -> None:
         del tables.tokens[admin.data["id_token"]]
 
 
-async def _process(event: EventT[Any], tables: _Tables, events: Any, delivery_topic: Any,
+class _Output:
+    """Appends what a record caused inside *that record's* Kafka transaction.
+
+    Faust's transaction manager picks the transactional producer from the partition of the
+    *destination*: a delivery topic (one partition) is not one of the agent's partitions, so
+    a Faust ``topic.send`` of a delivery went out outside any transaction — visible to the
+    gateway even when the record's transaction later aborted (a crash then re-sent it). So
+    every append names the transactional id of the source partition, whose transaction
+    also carries the table changelogs and the consumed offset.
+    """
+
+    def __init__(self, app: faust.App, topics: Topics) -> None:
+        self.app = app
+        self.topics = topics
+
+    async def send(self, source: EventT[Any], topic: str, key: bytes, value: bytes) -> None:
+        msg = source.message
+        group = self.app.assignor.group_for_topic(msg.topic)
+        transactional_id = f"{self.app.conf.id}-{group}-{msg.partition}"
+        await self.app.producer.send(topic, key, value, None, None, None,
+                                     transactional_id=transactional_id)  # fmt: skip
+
+    async def deliver(self, source: EventT[Any], gateway_id: str, delivery: Delivery) -> None:
+        topic = self.topics.delivery(gateway_id)
+        await self.send(source, topic, delivery.station_id.encode(), delivery.encode())
+
+    async def events(self, source: EventT[Any], events: tuple[EventEnvelope, ...]) -> None:
+        for ev in events:
+            key = (ev.station_id or "").encode()
+            await self.send(source, self.topics.events, key, ev.encode())
+
+
+async def _process(event: EventT[Any], tables: _Tables, out: _Output,
                    config: ProcessorConfig) -> None:  # fmt: skip
     msg = event.message
     record = FrameRecord.decode(event.value)
@@ -182,11 +209,11 @@ async def _process(event: EventT[Any], tables: _Tables, events: Any, delivery_to
     if decision.reply is not None:
         delivery = Delivery(station_id=record.station_id, connection_id=record.connection_id,
                             raw=serialize(decision.reply), causation_id=ctx.causation_id)
-        await delivery_topic(record.gateway_id).send(key=key.encode(), value=delivery.encode())
-    await _append(decision, new_state, ctx, events, delivery_topic)
+        await out.deliver(event, record.gateway_id, delivery)
+    await _append(event, decision, new_state, ctx, out)
 
 
-async def _process_command(event: EventT[Any], tables: _Tables, events: Any, delivery_topic: Any,
+async def _process_command(event: EventT[Any], tables: _Tables, out: _Output,
                            config: ProcessorConfig) -> None:  # fmt: skip
     msg = event.message
     try:
@@ -207,7 +234,7 @@ async def _process_command(event: EventT[Any], tables: _Tables, events: Any, del
         log.exception("skipping command at offset %d", msg.offset)
         return
     new_state = _store(tables, command.station_id, state, decision, ctx)
-    await _append(decision, new_state, ctx, events, delivery_topic)
+    await _append(event, decision, new_state, ctx, out)
 
 
 def _store(tables: _Tables, key: str, state: StationState, decision: Decision,
@@ -226,17 +253,15 @@ def _store(tables: _Tables, key: str, state: StationState, decision: Decision,
     return new_state
 
 
-async def _append(decision: Decision, state: StationState, ctx: Context, events: Any,
-                  delivery_topic: Any) -> None:  # fmt: skip
-    key = ctx.station_id.encode()
+async def _append(source: EventT[Any], decision: Decision, state: StationState, ctx: Context,
+                  out: _Output) -> None:  # fmt: skip
     if decision.send is not None and state.gateway_id is not None:
         # A CSMS-initiated call goes to the gateway holding the station's current connection
         # (the Pipe only sends while the station is connected); same transaction as CallSent.
         delivery = Delivery(station_id=ctx.station_id, connection_id=state.connection_id,
                             raw=serialize(decision.send), causation_id=ctx.causation_id)
-        await delivery_topic(state.gateway_id).send(key=key, value=delivery.encode())
-    for ev in decision.events:
-        await events.send(key=key, value=ev.encode())
+        await out.deliver(source, state.gateway_id, delivery)
+    await out.events(source, decision.events)
 
 
 class PipeClock:

@@ -7,19 +7,16 @@ gets its own topic prefix and its own database, so runs never see each other's d
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from csms.config import Settings
-from infra import kafka, migrate, postgres, topics
+from infra import kafka, postgres
+from tests.isolation import isolated_deployment
 from tests.services import ServiceSet
 
 
@@ -28,13 +25,6 @@ def _docker_answers() -> bool:
         return False
     done = subprocess.run(["docker", "info"], capture_output=True, timeout=20, check=False)
     return done.returncode == 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -61,27 +51,8 @@ def _containers() -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def settings(base_settings: Settings) -> Iterator[Settings]:
     """Isolated settings for this test session: own topics, own database, free ports."""
-    run_id = f"t{uuid.uuid4().hex[:10]}"
-    admin_url = base_settings.libpq_url
-    database = f"csms_{run_id}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    isolated = Settings(
-        kafka_bootstrap=base_settings.bootstrap,
-        database_url=admin_url.rsplit("/", 1)[0] + f"/{database}",
-        topic_prefix=run_id, partitions=2, gateway_id=f"gw-{run_id}",
-        processor_id=f"proc-{run_id}", gateway_host="127.0.0.1", gateway_port=free_port(),
-        api_host="127.0.0.1", api_port=free_port(), processor_web_port=free_port(),
-        heartbeat_interval_s=120, api_token=f"test-token-{uuid.uuid4().hex}",
-        # The pipeline tests boot stations nobody registered; the gateway's own tests
-        # (tests/integration/test_gateway_*.py) turn open mode off.
-        gateway_open_mode=True,
-    )  # fmt: skip
-    asyncio.run(topics.create_all(isolated))
-    migrate.upgrade(isolated)
-    yield isolated
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with isolated_deployment(base_settings, heartbeat_interval_s=120) as isolated:
+        yield isolated
 
 
 @pytest.fixture(scope="session")

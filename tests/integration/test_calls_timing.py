@@ -6,17 +6,14 @@ neither loses nor repeats a call."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from csms.config import Settings
-from infra import migrate, topics
-from tests.conftest import free_port
 from tests.integration.test_calls import accept, final, online, out_frames, post_call
+from tests.isolation import isolated_deployment
 from tests.services import ServiceSet, api_client
 
 pytestmark = pytest.mark.integration
@@ -26,26 +23,11 @@ RESPONSE_TIMEOUT_S = 2.0
 
 @pytest.fixture(scope="module")
 def timing_settings(base_settings: Settings) -> Iterator[Settings]:
-    run_id = f"t{uuid.uuid4().hex[:10]}"
-    admin_url = base_settings.libpq_url
-    database = f"csms_{run_id}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    isolated = Settings(
-        kafka_bootstrap=base_settings.bootstrap,
-        database_url=admin_url.rsplit("/", 1)[0] + f"/{database}",
-        topic_prefix=run_id, partitions=2, gateway_id=f"gw-{run_id}",
-        processor_id=f"proc-{run_id}", gateway_host="127.0.0.1", gateway_port=free_port(),
-        api_host="127.0.0.1", api_port=free_port(), processor_web_port=free_port(),
-        heartbeat_interval_s=120, api_token=f"test-token-{uuid.uuid4().hex}",
-        gateway_open_mode=True, call_response_timeout_s=RESPONSE_TIMEOUT_S,
+    with isolated_deployment(
+        base_settings, heartbeat_interval_s=120, call_response_timeout_s=RESPONSE_TIMEOUT_S,
         pipe_tick_interval_s=0.2, processor_session_timeout_s=6,
-    )  # fmt: skip
-    asyncio.run(topics.create_all(isolated))
-    migrate.upgrade(isolated)
-    yield isolated
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    ) as isolated:  # fmt: skip
+        yield isolated
 
 
 @pytest.fixture(scope="module")

@@ -122,7 +122,7 @@ async def test_two_gateway_processes_route_replies_to_the_holder(
     """A station boots on gateway 1, then reconnects to gateway 2: each reply comes back
     through the gateway holding its connection, via that gateway's delivery topic only."""
     second = gateway_settings(settings, gateway_open_mode=True)
-    from tests.conftest import free_port
+    from tests.isolation import free_port
 
     second = second.model_copy(update={"gateway_port": free_port()})
     services = ServiceSet(second, tmp_path_factory.mktemp("gw2"))
