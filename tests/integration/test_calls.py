@@ -26,8 +26,9 @@ BOOTS = {"ocpp1.6": BOOT_16, "ocpp2.0.1": BOOT_201}
 
 
 @asynccontextmanager
-async def online(settings: Settings, station_id: str, version: str,
-                 responder: Responder | None = None) -> AsyncIterator[AnsweringStation]:  # fmt: skip
+async def online(
+    settings: Settings, station_id: str, version: str, responder: Responder | None = None
+) -> AsyncIterator[AnsweringStation]:
     """A connected, booted station that answers with ``responder`` (None: the test does)."""
     async with connect_station(settings.gateway_port, station_id, version) as ws:
         station = AnsweringStation(ws, responder)
@@ -88,8 +89,11 @@ async def test_calls_queue_in_order_one_in_flight_while_station_calls_are_answer
     stack: ServiceSet, settings: Settings
 ) -> None:
     async with online(settings, "CALL-16-Q", "ocpp1.6") as station, api_client(settings) as http:
-        posted = [await post_call(http, "CALL-16-Q", "ChangeConfiguration",
-                                  {"key": f"Key{n}", "value": str(n)}) for n in range(3)]  # fmt: skip
+        posted = [
+            await post_call(http, "CALL-16-Q", "ChangeConfiguration",
+                            {"key": f"Key{n}", "value": str(n)})
+            for n in range(3)
+        ]  # fmt: skip
         first = await station.next_call()
         assert first[1] == posted[0]["id"]
         # One in flight: nothing else arrives while the first is unanswered ...
@@ -114,8 +118,9 @@ async def test_calls_queue_in_order_one_in_flight_while_station_calls_are_answer
     assert {c["id"] for c in history["items"]} == {c["id"] for c in posted}
 
 
-async def test_call_error_rejects_the_call_and_the_next_proceeds(stack: ServiceSet,
-                                                                 settings: Settings) -> None:  # fmt: skip
+async def test_call_error_rejects_the_call_and_the_next_proceeds(
+    stack: ServiceSet, settings: Settings
+) -> None:
     async def refuse_reset(action: str, payload: dict[str, Any]) -> Any:
         return ["NotSupported", "no resets here"] if action == "Reset" else {"status": "Accepted"}
 
@@ -161,8 +166,10 @@ async def test_offline_station_gets_its_queued_calls_when_it_reconnects(
     async with api_client(settings) as http:
         station_row = await _eventually_disconnected(http, "CALL-16-OFF")
         assert station_row["connected"] is False
-        posted = [await post_call(http, "CALL-16-OFF", "TriggerMessage",
-                                  {"requestedMessage": m}) for m in ("Heartbeat", "StatusNotification")]  # fmt: skip
+        posted = [
+            await post_call(http, "CALL-16-OFF", "TriggerMessage", {"requestedMessage": m})
+            for m in ("Heartbeat", "StatusNotification")
+        ]
         await asyncio.sleep(1)
         assert [(await http.get(f"/api/v1/calls/{c['id']}")).json()["status"]
                 for c in posted] == ["queued", "queued"]  # fmt: skip
@@ -199,8 +206,9 @@ async def test_cancel_a_queued_call_but_not_a_sent_one(stack: ServiceSet,
     assert answered["status"] == "answered" and again.status_code == 409
 
 
-async def test_answer_matching_no_call_is_recorded_and_harmless(stack: ServiceSet,
-                                                                settings: Settings) -> None:  # fmt: skip
+async def test_answer_matching_no_call_is_recorded_and_harmless(
+    stack: ServiceSet, settings: Settings
+) -> None:
     async with online(settings, "CALL-201-U", "ocpp2.0.1", accept) as station, \
             api_client(settings) as http:  # fmt: skip
         await station.answer("never-asked", {"status": "Accepted"})

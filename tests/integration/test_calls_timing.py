@@ -50,7 +50,8 @@ async def test_timeout_then_late_answer_is_recorded_and_the_next_call_proceeds(
 ) -> None:
     settings = timing_settings
     async with online(settings, "T-16-LATE", "ocpp1.6") as station, api_client(settings) as http:
-        slow = await post_call(http, "T-16-LATE", "GetConfiguration", {"key": ["HeartbeatInterval"]})
+        slow = await post_call(http, "T-16-LATE", "GetConfiguration",
+                               {"key": ["HeartbeatInterval"]})  # fmt: skip
         nxt = await post_call(http, "T-16-LATE", "ClearCache", {})
         assert (await station.next_call())[1] == slow["id"]
         timed_out = await final(http, slow["id"], wait=RESPONSE_TIMEOUT_S + 15)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ocpp import Call, CallError, CallResult
+from ocpp import Call, CallError, CallResult, OcppVersion
 from processors.pipe import (
     Link,
     Pipe,
@@ -17,6 +17,7 @@ from processors.pipe import (
     decide_request,
     decide_tick,
     evolve_pipe,
+    next_deadline,
 )
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -130,3 +131,44 @@ def test_queued_calls_expire() -> None:
     d = decide_tick(pipe, OFFLINE, T0 + timedelta(seconds=61), TIMEOUT)
     assert types(d) == ["CallExpired"]
     assert apply(pipe, d).queue == ()
+
+
+V16_ONLINE = Link(connected=True, connection_id="c1", version=OcppVersion.V16)
+
+
+def test_a_call_invalid_for_the_stations_version_is_never_sent_and_the_next_proceeds() -> None:
+    bad = PipeCall(call_id="bad", action="Reset", payload={"type": "Immediate"},  # 2.0.1 only
+                   created_at=T0, expires_at=T0 + timedelta(hours=1))  # fmt: skip
+    pipe = apply(Pipe(), decide_request(Pipe(), bad, OFFLINE, T0))
+    pipe = apply(pipe, decide_request(pipe, call(2), OFFLINE, T0))
+    back = decide_connection(pipe, V16_ONLINE, T0)
+    assert types(back) == ["CallRejected", "CallSent"]
+    rejected = back.events[0][1]
+    assert rejected["error_code"] == "PropertyConstraintViolation"
+    assert rejected["error_details"]["sent"] is False
+    assert back.send is not None and back.send.unique_id == "call-2"
+
+
+def test_a_call_built_for_another_version_is_not_sent() -> None:
+    other = call(1).model_copy(update={"ocpp_version": "ocpp2.0.1"})
+    d = decide_request(Pipe(), other, V16_ONLINE, T0)
+    assert types(d) == ["CallQueued", "CallRejected"] and d.send is None
+    assert apply(Pipe(), d).queue == ()
+
+
+def test_answer_names_the_call_it_was_merged_with_even_when_late() -> None:
+    pipe = apply(Pipe(), decide_request(Pipe(), call(1), ONLINE, T0))
+    on_time = decide_answer(pipe, CallResult("call-1", {"status": "Accepted"}), ONLINE, T0)
+    assert on_time.answered is not None and on_time.answered.payload == {"type": "Soft"}
+    pipe = apply(pipe, decide_tick(pipe, ONLINE, T0 + TIMEOUT, TIMEOUT))
+    late = decide_answer(pipe, CallResult("call-1", {"status": "Accepted"}), ONLINE, T0)
+    assert late.answered is not None and late.answered.payload == {"type": "Soft"}
+
+
+def test_next_deadline_is_the_response_timeout_or_the_first_expiry() -> None:
+    assert next_deadline(Pipe(), TIMEOUT) is None
+    pipe = apply(Pipe(), decide_request(Pipe(), call(1, expires_in=10), OFFLINE, T0))
+    assert next_deadline(pipe, TIMEOUT) == T0 + timedelta(seconds=10)
+    pipe = apply(Pipe(), decide_request(Pipe(), call(1), ONLINE, T0))
+    assert next_deadline(pipe, TIMEOUT) == T0 + TIMEOUT
+    assert pipe.idle is False and Pipe().idle is True

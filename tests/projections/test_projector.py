@@ -33,4 +33,21 @@ def test_session_event_types_are_projected_or_declared_log_only() -> None:
 def test_admin_types_are_projected_and_rebuild_empties_every_table() -> None:
     assert set(HANDLERS) >= ADMIN_TYPES
     assert set(TABLES) == {"stations", "connectors", "tokens", "transactions", "meter_values",
-                           "station_notifications"}
+                           "station_notifications", "calls", "station_configuration",
+                           "station_variables", "charging_profiles", "reservations",
+                           "local_list_versions"}
+
+
+# Call facts kept only on the log: refused cancels, answers nobody asked for, and answers
+# with no read model yet (statuses are on the call resource).
+CALL_LOG_ONLY = {
+    "CallCancelRefused", "UnmatchedCallAnswer", "BaseReportRequested", "AvailabilityChanged",
+    "ResetAnswered", "ConnectorUnlockAnswered", "TriggerAnswered", "CacheClearAnswered",
+    "RemoteStartAnswered", "RemoteStopAnswered", "ChargingProfilesRequested",
+    "CompositeScheduleReported", "FirmwareUpdateRequested", "DiagnosticsRequested",
+    "LogRequested", "DataTransferAnswered",
+}  # fmt: skip
+
+
+def test_every_event_type_is_projected_or_declared_log_only() -> None:
+    assert event_types() - set(HANDLERS) - {"ConnectionRefused"} == LOG_ONLY | CALL_LOG_ONLY
