@@ -156,28 +156,39 @@ def _apply_admin(event: EventT[Any], tables: _Tables) -> None:
 
 
 class _Output:
-    """Appends what a record caused inside *that record's* Kafka transaction.
+    """Appends what a record caused.
 
-    Faust's transaction manager picks the transactional producer from the partition of the
-    *destination*: a delivery topic (one partition) is not one of the agent's partitions, so
-    a Faust ``topic.send`` of a delivery went out outside any transaction — visible to the
-    gateway even when the record's transaction later aborted (a crash then re-sent it). So
-    every append names the transactional id of the source partition, whose transaction
-    also carries the table changelogs and the consumed offset.
+    Events and CSMS-initiated Calls go inside *that record's* Kafka transaction: Faust's
+    transaction manager picks the transactional producer from the partition of the
+    *destination*, and a delivery topic (one partition) is not one of the agent's
+    partitions, so a Faust ``topic.send`` of a delivery went out outside any transaction —
+    visible to the gateway even when the record's transaction later aborted (a crash then
+    re-sent the call). So these appends name the transactional id of the source partition,
+    whose transaction also carries the table changelogs and the consumed offset.
+
+    Replies to the station's own calls are sent at once, outside the transaction, as before:
+    waiting for the commit would add a commit round trip to every station round trip (the
+    latency benchmark), and the worst a crash can do is re-send an identical CallResult
+    for the same message id after the record is reprocessed (docs/CALLS.md).
     """
 
     def __init__(self, app: faust.App, topics: Topics) -> None:
         self.app = app
         self.topics = topics
 
-    async def send(self, source: EventT[Any], topic: str, key: bytes, value: bytes) -> None:
-        msg = source.message
-        group = self.app.assignor.group_for_topic(msg.topic)
-        transactional_id = f"{self.app.conf.id}-{group}-{msg.partition}"
+    async def send(self, source: EventT[Any] | None, topic: str, key: bytes,
+                   value: bytes) -> None:  # fmt: skip
+        """In ``source``'s transaction; outside any (at once) when ``source`` is None."""
+        transactional_id = None
+        if source is not None:
+            msg = source.message
+            group = self.app.assignor.group_for_topic(msg.topic)
+            transactional_id = f"{self.app.conf.id}-{group}-{msg.partition}"
         await self.app.producer.send(topic, key, value, None, None, None,
                                      transactional_id=transactional_id)  # fmt: skip
 
-    async def deliver(self, source: EventT[Any], gateway_id: str, delivery: Delivery) -> None:
+    async def deliver(self, source: EventT[Any] | None, gateway_id: str,
+                      delivery: Delivery) -> None:  # fmt: skip
         topic = self.topics.delivery(gateway_id)
         await self.send(source, topic, delivery.station_id.encode(), delivery.encode())
 
@@ -209,7 +220,7 @@ async def _process(event: EventT[Any], tables: _Tables, out: _Output,
     if decision.reply is not None:
         delivery = Delivery(station_id=record.station_id, connection_id=record.connection_id,
                             raw=serialize(decision.reply), causation_id=ctx.causation_id)
-        await out.deliver(event, record.gateway_id, delivery)
+        await out.deliver(None, record.gateway_id, delivery)  # a reply: at once
     await _append(event, decision, new_state, ctx, out)
 
 

@@ -34,10 +34,23 @@ async def online(
         station = AnsweringStation(ws, responder)
         boot = await station.call("BootNotification", BOOTS[version], timeout=90)
         assert boot[2]["status"] == "Accepted", boot
+        await _visible(settings, station_id)
         try:
             yield station
         finally:
             await station.close()
+
+
+async def _visible(settings: Settings, station_id: str) -> None:
+    """Until the read model shows the station connected (the API reads its version there;
+    the boot reply does not wait for the projection)."""
+    async with api_client(settings) as http:
+        for _attempt in range(300):
+            response = await http.get(f"/api/v1/stations/{station_id}")
+            if response.status_code == 200 and response.json()["connected"]:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{station_id} never shown connected")
 
 
 async def accept(action: str, payload: dict[str, Any]) -> dict[str, Any]:

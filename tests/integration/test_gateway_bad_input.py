@@ -26,8 +26,8 @@ from csms.config import Settings
 from infra.topics import create_all
 from ingest.gateway import Gateway
 from schemas.envelopes import FrameRecord, RecordKind
-from tests.isolation import free_port
 from tests.integration.gateways import gateway_settings, running_gateway, wait_frames
+from tests.isolation import free_port
 from tests.services import ServiceSet
 from tests.stations import connect_station, station_url
 

@@ -18,8 +18,8 @@ from csms.config import Settings
 from infra.kafka import standalone_broker
 from infra.topics import create_all
 from schemas.envelopes import RecordKind
-from tests.isolation import free_port
 from tests.integration.gateways import frames, running_gateway
+from tests.isolation import free_port
 from tests.stations import connect_station
 
 pytestmark = pytest.mark.integration
