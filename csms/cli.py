@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("topics", help="create the Kafka topics")
     sub.add_parser("migrate", help="apply the read-store migrations")
     sub.add_parser("gateway", help="run the OCPP WebSocket gateway")
-    sub.add_parser("processor", help="run the Faust stream processor")
+    sub.add_parser("processor", help="run the Faust stream processor (restarted if it crashes)")
+    sub.add_parser("processor-worker", help="run one Faust worker process, unsupervised")
     projector = sub.add_parser("projector", help="run the read-model projector")
     projector.add_argument("--rebuild", action="store_true", help="empty and replay from 0")
     sub.add_parser("api", help="run the admin API")
@@ -62,6 +63,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         case "gateway":
             asyncio.run(services.run_gateway(settings))
         case "processor":
+            from csms.restart import supervise
+
+            worker = [sys.executable, "-m", "csms.cli", "processor-worker"]
+            return supervise(worker, "processor worker")
+        case "processor-worker":
             services.run_processor(settings)
         case "projector":
             asyncio.run(services.run_projector(settings, rebuild=args.rebuild))
