@@ -45,5 +45,7 @@ def _boot(state: StationState, call: Call, ctx: Context, identity: dict[str, Any
 
 
 def decide_heartbeat(state: StationState, call: Call, ctx: Context) -> Decision:
-    """OCPP 1.6 §4.6 / 2.0.1 G02.FR.01: answer with the CSMS's current time."""
-    return Decision(reply=CallResult(call.unique_id, {"currentTime": ctx.wire_now}))
+    """OCPP 1.6 §4.6 / 2.0.1 G02.FR.01: answer with the CSMS's current time; the event keeps
+    the station's ``last_seen_at`` current while it sends nothing else."""
+    reply = CallResult(call.unique_id, {"currentTime": ctx.wire_now})
+    return Decision(events=(ctx.event("HeartbeatReceived", {}),), reply=reply)

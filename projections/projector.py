@@ -42,6 +42,7 @@ READ_MODEL_V1 = READ_MODEL
 HANDLERS: Mapping[str, Apply] = {
     "StationBooted": stations.on_booted,
     "StationConnected": stations.on_connected,
+    "HeartbeatReceived": stations.touch,
     "StationDisconnected": stations.on_disconnected,
     "ConnectorStatusChanged": stations.on_connector_status,
     "TransactionStarted": transactions.on_started,
@@ -160,8 +161,14 @@ class Projector:
         handler = HANDLERS.get(event.type)
         if handler is not None:
             await handler(cur, event)
-        if event.station_id is not None and event.type not in ADMIN_TYPES:
+        if handler is not stations.touch and event.station_id and _caused_by_station(event):
             await stations.touch(cur, event)
+
+
+def _caused_by_station(event: EventEnvelope) -> bool:
+    """Events caused by a frames-log record show the station alive; admin events and the
+    Pipe's reactions to API commands and clock ticks do not."""
+    return ".frames/" in event.causation_id
 
 
 async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:

@@ -15,6 +15,7 @@ SESSION_TYPES = {
     "MeterValuesReported", "FirmwareStatusReported", "DiagnosticsStatusReported",
     "LogStatusReported", "SecurityEventReported", "DataTransferReceived", "ReportReceived",
     "StationEventsNotified", "StationConfigured", "TokenUpserted", "TokenDeleted",
+    "HeartbeatReceived",
 }  # fmt: skip
 
 
