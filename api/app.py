@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from api.admin_log import AdminLog
 from api.command_log import CommandLog
 from api.deps import require_token
-from api.routes import calls, stations, tokens, transactions
+from api.routes import calls, station_settings, stations, tokens, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,13 @@ def create_app(config: ApiConfig) -> FastAPI:
 
     app = FastAPI(title="CSMS admin API", version="1", lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    for router in (stations.router, tokens.router, transactions.router, calls.router):
+    for router in (
+        stations.router,
+        tokens.router,
+        transactions.router,
+        calls.router,
+        station_settings.router,
+    ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])
     return app

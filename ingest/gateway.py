@@ -487,7 +487,12 @@ class Gateway:
                 delivery.causation_id,
             )
             return
-        self._queue(conn, delivery.raw)
+        if delivery.close_code is not None:
+            # The station connected again through another gateway: this one is superseded.
+            self._spawn(conn.ws.close(delivery.close_code, delivery.close_reason or ""))
+            return
+        if delivery.raw is not None:
+            self._queue(conn, delivery.raw)
 
     def _record(
         self, conn: Connection, kind: RecordKind, direction: Direction, **fields: str | None

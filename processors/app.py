@@ -264,8 +264,18 @@ def _store(tables: _Tables, key: str, state: StationState, decision: Decision,
     return new_state
 
 
+SUPERSEDED_CODE = 1008  # RFC 6455 policy violation, as for a replaced connection (ingest/)
+SUPERSEDED_REASON = "replaced by a newer connection for this station id on another gateway"
+
+
 async def _append(source: EventT[Any], decision: Decision, state: StationState, ctx: Context,
                   out: _Output) -> None:  # fmt: skip
+    if decision.supersede is not None:
+        gateway_id, connection_id = decision.supersede
+        close = Delivery(station_id=ctx.station_id, connection_id=connection_id,
+                         causation_id=ctx.causation_id, close_code=SUPERSEDED_CODE,
+                         close_reason=SUPERSEDED_REASON)  # fmt: skip
+        await out.deliver(source, gateway_id, close)
     if decision.send is not None and state.gateway_id is not None:
         # A CSMS-initiated call goes to the gateway holding the station's current connection
         # (the Pipe only sends while the station is connected); same transaction as CallSent.

@@ -90,3 +90,5 @@ class Decision:
     reply: CallResult | CallError | None = None
     transaction_ids_used: int = 0
     send: Call | None = None
+    supersede: tuple[str, str] | None = None
+    """(gateway id, connection id) of a connection a newer one replaces on another gateway."""

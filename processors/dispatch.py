@@ -96,9 +96,18 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
 
 
 def _connection(state: StationState, event: EventEnvelope, ctx: Context) -> Decision:
-    """A connection event, then what the station's Pipe does about it."""
+    """A connection event, then what the station's Pipe does about it.
+
+    A station connected again through *another* gateway while its old connection still
+    looks open (a half-open TCP path, a client that reconnected without closing): the old
+    gateway is told to close it, as a gateway itself replaces an older connection of the
+    same station (docs/GATEWAY.md), instead of waiting for its keep-alive to notice."""
     pipe = calls.decide_link(state, evolve(state, event), ctx)
-    return Decision(events=(event, *pipe.events), send=pipe.send)
+    supersede = None
+    if (event.type == "StationConnected" and state.connected and state.gateway_id
+            and state.connection_id and state.gateway_id != event.data["gateway_id"]):  # fmt: skip
+        supersede = (state.gateway_id, state.connection_id)
+    return Decision(events=(event, *pipe.events), send=pipe.send, supersede=supersede)
 
 
 def decide_call(state: StationState, call: Call, ctx: Context) -> Decision:

@@ -39,6 +39,12 @@ Apply = Callable[[AsyncCursor[object], EventEnvelope], Awaitable[None]]
 
 READ_MODEL_V1 = READ_MODEL
 
+async def _report_received(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """A NotifyReport part is kept verbatim and feeds the station's known variables."""
+    await notifications.on_notification(cur, event)
+    await station_settings.on_report(cur, event)
+
+
 HANDLERS: Mapping[str, Apply] = {
     "StationBooted": stations.on_booted,
     "StationConnected": stations.on_connected,
@@ -50,6 +56,7 @@ HANDLERS: Mapping[str, Apply] = {
     "TransactionEnded": transactions.on_ended,
     "MeterValuesReported": transactions.on_meter_values,
     **{kind: notifications.on_notification for kind in notifications.KINDS},
+    "ReportReceived": _report_received,
     # CSMS-initiated calls (issue 5)
     "CallQueued": calls.on_queued,
     "CallSent": calls.on_sent,

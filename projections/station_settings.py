@@ -51,6 +51,19 @@ async def on_configuration_changed(cur: AsyncCursor[object], event: EventEnvelop
     )  # fmt: skip
 
 
+_UPSERT_VARIABLE = """
+    INSERT INTO station_variables (station_id, component, component_instance, evse_id,
+        connector_id, variable, variable_instance, attribute_type, value, status,
+        reboot_required, updated_at)
+    VALUES (%(station)s, %(component)s, %(ci)s, %(evse)s, %(conn)s, %(variable)s, %(vi)s,
+        %(attr)s, %(value)s, %(status)s, %(reboot)s, %(at)s)
+    ON CONFLICT (station_id, component, component_instance, evse_id, connector_id, variable,
+        variable_instance, attribute_type)
+    DO UPDATE SET value = EXCLUDED.value, status = EXCLUDED.status,
+        reboot_required = EXCLUDED.reboot_required, updated_at = EXCLUDED.updated_at
+"""
+
+
 async def on_variables(cur: AsyncCursor[object], event: EventEnvelope) -> None:
     """``VariablesGot`` / ``VariablesSet``: a value the station reported or accepted is
     stored; any other status is noted on a row the CSMS already knows."""
@@ -59,20 +72,7 @@ async def on_variables(cur: AsyncCursor[object], event: EventEnvelope) -> None:
         row = _variable_row(event, r)
         applied = r["status"] == "Accepted" if read else r["status"] in CHANGED
         if applied:
-            await cur.execute(
-                """
-                INSERT INTO station_variables (station_id, component, component_instance,
-                    evse_id, connector_id, variable, variable_instance, attribute_type, value,
-                    status, reboot_required, updated_at)
-                VALUES (%(station)s, %(component)s, %(ci)s, %(evse)s, %(conn)s, %(variable)s,
-                    %(vi)s, %(attr)s, %(value)s, %(status)s, %(reboot)s, %(at)s)
-                ON CONFLICT (station_id, component, component_instance, evse_id, connector_id,
-                    variable, variable_instance, attribute_type)
-                DO UPDATE SET value = EXCLUDED.value, status = EXCLUDED.status,
-                    reboot_required = EXCLUDED.reboot_required, updated_at = EXCLUDED.updated_at
-                """,
-                row,
-            )  # fmt: skip
+            await cur.execute(_UPSERT_VARIABLE, row)
         else:
             await cur.execute(
                 """
@@ -176,3 +176,24 @@ async def on_local_list(cur: AsyncCursor[object], event: EventEnvelope) -> None:
         """,
         (event.station_id, event.data["version"], event.occurred_at),
     )
+
+
+async def on_report(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """2.0.1 NotifyReport (B07/B08, the answer to GetBaseReport / GetReport): every reported
+    attribute of every component variable becomes the station's known value."""
+    for item in event.data["report_data"]:
+        for row in _report_rows(event, item):
+            await cur.execute(_UPSERT_VARIABLE, row)
+
+
+def _report_rows(event: EventEnvelope, item: dict[str, Any]) -> list[dict[str, Any]]:
+    component, variable = item["component"], item["variable"]
+    evse = component.get("evse") or {}
+    return [{
+        "station": event.station_id, "component": component["name"],
+        "ci": component.get("instance", ""), "evse": evse.get("id", 0),
+        "conn": evse.get("connectorId", 0), "variable": variable["name"],
+        "vi": variable.get("instance", ""), "attr": attribute.get("type", "Actual"),
+        "value": attribute.get("value"), "status": "Reported", "reboot": False,
+        "at": event.occurred_at,
+    } for attribute in item.get("variableAttribute", [])]  # fmt: skip

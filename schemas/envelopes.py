@@ -65,15 +65,19 @@ class FrameRecord(BaseModel):
 
 
 class Delivery(BaseModel):
-    """A frame for the gateway holding ``station_id``'s connection to send."""
+    """A frame for the gateway holding ``station_id``'s connection to send, or (``close_code``
+    set, no ``raw``) an instruction to close that connection: the station has connected again
+    through another gateway, and the old connection is superseded."""
 
     model_config = ConfigDict(frozen=True)
 
     v: int = 1
     station_id: str
     connection_id: str | None = None
-    raw: str
+    raw: str | None = None
     causation_id: str
+    close_code: int | None = None
+    close_reason: str | None = None
 
     def encode(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()

@@ -28,6 +28,7 @@ import keyword
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,10 +441,12 @@ def render_init(gen: VersionGenerator) -> str:
     return "\n".join(out)
 
 
-def generate(package: str, title: str, schema_dir: Path, request_suffix: str) -> list[Path]:
+def generate(
+    package: str, title: str, schema_dir: Path, request_suffix: str, root: Path = REPO
+) -> list[Path]:
     gen = VersionGenerator(package, title, schema_dir, request_suffix)
     gen.load()
-    target = REPO.joinpath(*package.split("."))
+    target = root.joinpath(*package.split("."))
     target.mkdir(parents=True, exist_ok=True)
     requests = [gen.messages[a][0] for a in sorted(gen.messages)]
     responses = [gen.messages[a][1] for a in sorted(gen.messages)]
@@ -471,9 +474,13 @@ def generate(package: str, title: str, schema_dir: Path, request_suffix: str) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--no-format", action="store_true", help="skip `ruff format`")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the committed models differ from the output"
+    )
     args = parser.parse_args(argv)
-    written = generate("ocpp.v16", "1.6", REPO / "schemas" / "ocpp16", "")
-    written += generate("ocpp.v201", "2.0.1", REPO / "schemas" / "ocpp201", "Request")
+    root = Path(tempfile.mkdtemp()) if args.check else REPO
+    written = generate("ocpp.v16", "1.6", REPO / "schemas" / "ocpp16", "", root)
+    written += generate("ocpp.v201", "2.0.1", REPO / "schemas" / "ocpp201", "Request", root)
     if not args.no_format:
         subprocess.run(
             [sys.executable, "-m", "ruff", "format", "-q", *map(str, written)], check=True
@@ -492,6 +499,15 @@ def main(argv: list[str] | None = None) -> int:
             ],
             check=True,
         )
+    if args.check:
+        stale = [
+            p.relative_to(root)
+            for p in written
+            if p.read_text() != (REPO / p.relative_to(root)).read_text()
+        ]
+        for path in stale:
+            print(f"out of date: {path} (run python -m ocpp.codegen.generate)")
+        return 1 if stale else 0
     for path in written:
         print(path.relative_to(REPO))
     return 0

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import psycopg
@@ -120,7 +121,28 @@ async def test_every_typed_command(stack: ServiceSet, settings: Settings, versio
             call = await final(http, response.json()["id"])
             assert (call["action"], call["status"]) == (action, "answered"), (name, call)
             assert station.calls_received[-1][2] == action
+        await check_api(http, station_id, version)
     check_read_models(settings, station_id, version)
+
+
+async def check_api(http: Any, station_id: str, version: str) -> None:
+    """The station-settings endpoints serve what the results put in the read models."""
+    base = f"/api/v1/stations/{station_id}"
+    profiles = (await http.get(f"{base}/charging-profiles")).json()
+    assert [(p["evse_id"], p["profile_id"], p["stack_level"]) for p in profiles] == [(1, 7, 1)]
+    reservations = (await http.get(f"{base}/reservations")).json()
+    assert [(r["reservation_id"], r["status"]) for r in reservations] == [(3, "Accepted")]
+    assert (await http.get(f"{base}/local-list")).json()["version"] == 7
+    config = (await http.get(f"{base}/configuration")).json()
+    variables = (await http.get(f"{base}/variables")).json()
+    if version == V16:
+        assert [(c["key"], c["value"]) for c in config] == [
+            ("HeartbeatInterval", "300"), ("MeterValueSampleInterval", "60")]  # fmt: skip
+        assert variables == []
+    else:
+        assert config == []
+        assert [(v["component"], v["variable"], v["value"]) for v in variables] == [
+            ("OCPPCommCtrlr", "HeartbeatInterval", "300")]  # fmt: skip
 
 
 def check_read_models(settings: Settings, station_id: str, version: str) -> None:
@@ -149,3 +171,49 @@ def check_read_models(settings: Settings, station_id: str, version: str) -> None
     else:
         assert config == []
         assert variables == [("OCPPCommCtrlr", "HeartbeatInterval", "300", "Accepted")]
+
+
+async def test_base_report_feeds_the_variables_read_model(
+    stack: ServiceSet, settings: Settings
+) -> None:
+    """GetBaseReport is accepted, the station reports its device model with NotifyReport
+    (B07), and the API then serves those variables; unknown stations get 404."""
+    station_id = "REPORT-201"
+
+    async def accept(action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"status": "Accepted"}
+
+    report = [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"},
+         "variableAttribute": [{"type": "Actual", "value": "120", "mutability": "ReadWrite"}]},
+        {"component": {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+         "variable": {"name": "AvailabilityState"},
+         "variableAttribute": [{"value": "Available", "mutability": "ReadOnly"}]},
+    ]  # fmt: skip
+    async with online(settings, station_id, V201, accept) as station, \
+            api_client(settings) as http:  # fmt: skip
+        response = await http.post(f"/api/v1/stations/{station_id}/commands/get-base-report",
+                                   json={"report_base": "FullInventory"})  # fmt: skip
+        assert response.status_code == 202, response.text
+        call = await final(http, response.json()["id"])
+        assert call["status"] == "answered"
+        request_id = station.calls_received[-1][3]["requestId"]
+        notified = await station.call("NotifyReport", {
+            "requestId": request_id, "generatedAt": "2026-11-21T12:00:00Z", "seqNo": 0,
+            "tbc": False, "reportData": report,
+        })  # fmt: skip
+        assert notified[0] == 3
+        variables: list[dict[str, Any]] = []
+        for _ in range(100):
+            got = await http.get(f"/api/v1/stations/{station_id}/variables")
+            assert got.status_code == 200, got.text
+            variables = got.json()
+            if len(variables) == 2:
+                break
+            await asyncio.sleep(0.1)
+        missing = await http.get("/api/v1/stations/NOBODY/variables")
+    seen = {(v["component"], v["evse_id"], v["variable"], v["value"], v["status"])
+            for v in variables}  # fmt: skip
+    assert seen == {("OCPPCommCtrlr", 0, "HeartbeatInterval", "120", "Reported"),
+                    ("Connector", 1, "AvailabilityState", "Available", "Reported")}  # fmt: skip
+    assert missing.status_code == 404

@@ -152,3 +152,33 @@ async def test_two_gateway_processes_route_replies_to_the_holder(
         topic = f"{settings.topic_prefix}.deliver.{gw_id}"
         routed = [r for r in await read_all(settings.bootstrap, topic) if r.key == b"CP-ROAM"]
         assert len(routed) == 1  # one boot each: never broadcast to both gateways
+
+
+async def test_reconnecting_through_another_gateway_closes_the_old_connection(
+    stack: ServiceSet, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The station's old connection on gateway 1 is still open when it connects through
+    gateway 2: the processor tells gateway 1 to close it (1008), well before any keep-alive
+    would, and the read model keeps the newer connection."""
+    from tests.isolation import free_port
+
+    second = gateway_settings(settings, gateway_open_mode=True)
+    second = second.model_copy(update={"gateway_port": free_port()})
+    services = ServiceSet(second, tmp_path_factory.mktemp("gw2-supersede"))
+    services.start("gateway")
+    try:
+        services.wait_port(second.gateway_port)
+        async with connect_station(settings.gateway_port, "CP-MOVE", "ocpp1.6") as old:
+            await Station(old).call("BootNotification", BOOT_16, timeout=90)
+            async with connect_station(second.gateway_port, "CP-MOVE", "ocpp1.6") as new:
+                started = time.monotonic()
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(old.recv(), 15)
+                closed_after = time.monotonic() - started
+                assert old.close_code == 1008
+                assert "another gateway" in (old.close_reason or "")
+                reply = await Station(new).call("Heartbeat", {})
+                assert reply[0] == 3  # the newer connection is served
+        print(f"\nold connection closed {closed_after:.2f} s after the new one opened")
+    finally:
+        services.stop_all()

@@ -97,3 +97,10 @@ def test_numbers_keep_their_json_type() -> None:
     assert to_payload(model) == payload
     limit = to_payload(model)["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
     assert type(limit) is int
+
+
+def test_committed_models_are_what_the_generator_makes() -> None:
+    """``python -m ocpp.codegen.generate`` is the one way to change ocpp/v16 and ocpp/v201."""
+    from ocpp.codegen.generate import main
+
+    assert main(["--check"]) == 0

@@ -19,11 +19,39 @@ ISSUE_4 = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(("version", "action"),
-                         [(v, a) for v, actions in ISSUE_4.items() for a in actions])
+@pytest.mark.parametrize(
+    ("version", "action"), [(v, a) for v, actions in ISSUE_4.items() for a in actions]
+)
 def test_handler_registered(version: OcppVersion, action: str) -> None:
     assert (version, action) in HANDLERS
 
 
 def test_unhandled_action_is_not_implemented(v16: Harness) -> None:
     assert v16.send("Reset", {"type": "Hard"}, unique_id="r")[:3] == [4, "r", "NotImplemented"]
+
+
+def test_connecting_through_another_gateway_supersedes_the_open_connection() -> None:
+    from datetime import UTC, datetime
+
+    from ocpp import OcppVersion
+    from processors.decision import Context
+    from processors.dispatch import decide_record
+    from processors.state import StationState, evolve_all
+    from schemas.envelopes import Direction, FrameRecord, RecordKind
+
+    def connected(gateway_id: str, connection_id: str) -> FrameRecord:
+        return FrameRecord(kind=RecordKind.CONNECTED, station_id="CP-1", direction=Direction.IN,
+                           ocpp_version="ocpp1.6", gateway_id=gateway_id,
+                           connection_id=connection_id, at=datetime.now(UTC))  # fmt: skip
+
+    def ctx(n: int) -> Context:
+        return Context(station_id="CP-1", version=OcppVersion.V16, now=datetime.now(UTC),
+                       causation_id=f"t.frames/0/{n}", correlation_id="c")  # fmt: skip
+
+    first = decide_record(StationState(), connected("gw-a", "c1"), ctx(1))
+    assert first.supersede is None
+    state = evolve_all(StationState(), first.events)
+    same_gateway = decide_record(state, connected("gw-a", "c2"), ctx(2))
+    assert same_gateway.supersede is None  # the gateway itself replaces its own connection
+    moved = decide_record(state, connected("gw-b", "c3"), ctx(3))
+    assert moved.supersede == ("gw-a", "c1")

@@ -1,0 +1,121 @@
+"""What the CSMS knows of a station's settings, from the results of its calls (issue 5):
+1.6 configuration keys, 2.0.1 device-model variables, charging profiles, reservations and
+the local authorization list version. Each list is the station's whole set (small, bounded
+by the station's own device model), ordered by its natural key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Table, select
+
+from api.deps import DbDep
+from api.models import ErrorBody
+from schemas.readmodel import (
+    charging_profiles,
+    local_list_versions,
+    reservations,
+    station_configuration,
+    station_variables,
+    stations,
+)
+
+router = APIRouter(prefix="/api/v1/stations/{station_id}", tags=["station settings"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ConfigurationKey(Row):
+    key: str
+    value: str | None
+    readonly: bool | None
+    reboot_required: bool
+    updated_at: datetime
+
+
+class Variable(Row):
+    component: str
+    component_instance: str
+    evse_id: int
+    connector_id: int
+    variable: str
+    variable_instance: str
+    attribute_type: str
+    value: str | None
+    status: str
+    reboot_required: bool
+    updated_at: datetime
+
+
+class ChargingProfile(Row):
+    evse_id: int
+    profile_id: int
+    stack_level: int
+    purpose: str
+    profile: dict[str, Any]
+    updated_at: datetime
+
+
+class Reservation(Row):
+    reservation_id: int
+    evse_id: int | None
+    connector_id: int | None
+    id_token: str
+    expires_at: datetime
+    status: str
+    updated_at: datetime
+
+
+class LocalListVersion(Row):
+    version: int
+    updated_at: datetime
+
+
+async def _rows(db: DbDep, table: Table, station_id: str) -> list[Any]:
+    known = (await db.execute(select(stations.c.station_id)
+                              .where(stations.c.station_id == station_id))).first()  # fmt: skip
+    if known is None:
+        raise HTTPException(status_code=404, detail=f"station {station_id!r} not found")
+    keys = [c for c in table.primary_key.columns if c.name != "station_id"]
+    query = select(table).where(table.c.station_id == station_id).order_by(*keys)
+    return [r._mapping for r in (await db.execute(query)).all()]
+
+
+@router.get("/configuration", responses=NOT_FOUND)
+async def get_configuration(station_id: str, db: DbDep) -> list[ConfigurationKey]:
+    """OCPP 1.6 configuration keys, as last read (GetConfiguration) or changed."""
+    return [ConfigurationKey.model_validate(r)
+            for r in await _rows(db, station_configuration, station_id)]  # fmt: skip
+
+
+@router.get("/variables", responses=NOT_FOUND)
+async def get_variables(station_id: str, db: DbDep) -> list[Variable]:
+    """OCPP 2.0.1 device-model variables, from GetVariables / SetVariables / NotifyReport."""
+    return [Variable.model_validate(r) for r in await _rows(db, station_variables, station_id)]
+
+
+@router.get("/charging-profiles", responses=NOT_FOUND)
+async def get_charging_profiles(station_id: str, db: DbDep) -> list[ChargingProfile]:
+    """Charging profiles the station accepted, per EVSE (0 = the whole station)."""
+    return [ChargingProfile.model_validate(r)
+            for r in await _rows(db, charging_profiles, station_id)]  # fmt: skip
+
+
+@router.get("/reservations", responses=NOT_FOUND)
+async def get_reservations(station_id: str, db: DbDep) -> list[Reservation]:
+    return [Reservation.model_validate(r) for r in await _rows(db, reservations, station_id)]
+
+
+@router.get("/local-list", responses=NOT_FOUND)
+async def get_local_list_version(station_id: str, db: DbDep) -> LocalListVersion:
+    """The version of the station's local authorization list, as last set or reported."""
+    rows = await _rows(db, local_list_versions, station_id)
+    if not rows:
+        raise HTTPException(status_code=404, detail=f"no local list known for {station_id!r}")
+    return LocalListVersion.model_validate(rows[0])
