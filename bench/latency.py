@@ -26,7 +26,9 @@ def loadgen(url: str, *, stations: int, rate: float, duration: float, mix: str,
         "--rate", str(rate), "--duration", str(duration), "--mix", mix, "--procs", str(procs),
         "--prefix", prefix,
     ]  # fmt: skip
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

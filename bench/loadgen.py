@@ -117,16 +117,27 @@ async def run_load(args: argparse.Namespace, first: int, count: int, rate: float
         SimStation(f"{args.prefix}{first + i}", versions[i], args.url) for i in range(count)
     ]
     connect_start = time.perf_counter()
+    errors: dict[str, int] = defaultdict(int)
+    connected: list[SimStation] = []
     for chunk in range(0, count, 200):
-        await asyncio.gather(*(s.connect() for s in stations[chunk : chunk + 200]))
+        batch = stations[chunk : chunk + 200]
+        outcomes = await asyncio.gather(*(s.connect() for s in batch), return_exceptions=True)
+        for station, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                errors[f"connect:{type(outcome).__name__}"] += 1
+            else:
+                connected.append(station)
+    stations, count = connected, len(connected)
     connect_s = time.perf_counter() - connect_start
+    if not stations:
+        return {"latencies": {}, "errors": dict(errors), "backlogged": 0, "offered": 0,
+                "offered_s": 0.0, "connect_s": connect_s}  # fmt: skip
     lives = {s.station_id: Life(s) for s in stations}
     await asyncio.gather(*(s.call(*boot(s.version)) for s in stations))
     if args.mix == "txevent":
         await asyncio.gather(*(s.call(*transaction_event(s, "Started")) for s in stations))
 
     latencies: dict[str, list[float]] = defaultdict(list)
-    errors: dict[str, int] = defaultdict(int)
     backlogged = 0
     tasks: set[asyncio.Task[None]] = set()
 
@@ -161,7 +172,7 @@ async def run_load(args: argparse.Namespace, first: int, count: int, rate: float
         task.add_done_callback(tasks.discard)
     offered_s = loop.time() - start
     await asyncio.gather(*tasks)
-    await asyncio.gather(*(s.close() for s in stations))
+    await asyncio.gather(*(s.close() for s in stations), return_exceptions=True)
     return {
         "latencies": {k: v for k, v in latencies.items()},
         "errors": dict(errors),

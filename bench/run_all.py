@@ -22,8 +22,10 @@ DOC = Path("docs/BENCHMARKS.md")
 
 
 def _module(name: str, *args: str, timeout: float = 3600) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", name, *args], check=True, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", name, *args], capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{done.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(done.stdout[done.stdout.index("{") :])
     return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -39,6 +40,7 @@ Apply = Callable[[AsyncCursor[object], EventEnvelope], Awaitable[None]]
 
 READ_MODEL_V1 = READ_MODEL
 
+
 async def _report_received(cur: AsyncCursor[object], event: EventEnvelope) -> None:
     """A NotifyReport part is kept verbatim and feeds the station's known variables."""
     await notifications.on_notification(cur, event)
@@ -48,7 +50,6 @@ async def _report_received(cur: AsyncCursor[object], event: EventEnvelope) -> No
 HANDLERS: Mapping[str, Apply] = {
     "StationBooted": stations.on_booted,
     "StationConnected": stations.on_connected,
-    "HeartbeatReceived": stations.touch,
     "StationDisconnected": stations.on_disconnected,
     "ConnectorStatusChanged": stations.on_connector_status,
     "TransactionStarted": transactions.on_started,
@@ -82,8 +83,12 @@ HANDLERS: Mapping[str, Apply] = {
 }
 ADMIN_TYPES = frozenset({"StationConfigured", "TokenUpserted", "TokenDeleted"})
 TABLES: Sequence[str] = (
-    *stations.TABLES, *tokens.TABLES, *transactions.TABLES, *notifications.TABLES,
-    *calls.TABLES, *station_settings.TABLES,
+    *stations.TABLES,
+    *tokens.TABLES,
+    *transactions.TABLES,
+    *notifications.TABLES,
+    *calls.TABLES,
+    *station_settings.TABLES,
 )
 
 
@@ -110,6 +115,7 @@ class Projector:
             await consumer.start()
             try:
                 await self._assign(consumer, db)
+                log.info("projection %s following %s", self.name, ", ".join(self.topics))
                 while not self._stopping.is_set():
                     batches = await consumer.getmany(timeout_ms=200, max_records=self.batch_size)
                     for tp, records in batches.items():
@@ -144,8 +150,16 @@ class Projector:
         # (psycopg syncs by itself where an apply function reads a result back).
         try:
             async with db.pipeline(), db.transaction(), db.cursor() as cur:
+                seen: dict[str, datetime] = {}
                 for record in records:
-                    await self._apply(cur, record)
+                    event = await self._apply(cur, record)
+                    if event is not None and event.station_id and _caused_by_station(event):
+                        at = seen.get(event.station_id)
+                        seen[event.station_id] = (
+                            max(at, event.occurred_at) if at else event.occurred_at
+                        )
+                # Liveness once per station per batch, not once per event.
+                await stations.touch_many(cur, seen)
                 await cur.execute(
                     """
                     INSERT INTO projection_offsets (projection, topic, partition, next_offset)
@@ -158,18 +172,23 @@ class Projector:
         except psycopg.OperationalError as e:
             raise StoreUnavailable(str(e)) from e
 
-    async def _apply(self, cur: AsyncCursor[object], record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _apply(
+        self, cur: AsyncCursor[object], record: ConsumerRecord[bytes, bytes]
+    ) -> EventEnvelope | None:
         try:
             event = EventEnvelope.decode(record.value or b"")
         except ValidationError:
-            log.error("skipping malformed event at %s/%d/%d", record.topic, record.partition,
-                      record.offset)
-            return
+            log.error(
+                "skipping malformed event at %s/%d/%d",
+                record.topic,
+                record.partition,
+                record.offset,
+            )
+            return None
         handler = HANDLERS.get(event.type)
         if handler is not None:
             await handler(cur, event)
-        if handler is not stations.touch and event.station_id and _caused_by_station(event):
-            await stations.touch(cur, event)
+        return event
 
 
 def _caused_by_station(event: EventEnvelope) -> bool:

@@ -3,6 +3,8 @@ connection state, admin configuration, connector status."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from psycopg import AsyncCursor
 
 from schemas.envelopes import EventEnvelope
@@ -110,12 +112,15 @@ async def on_connector_status(cur: AsyncCursor[object], event: EventEnvelope) ->
     )  # fmt: skip
 
 
-async def touch(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    """Any event a station caused shows it alive at that time."""
-    await cur.execute(
+async def touch_many(cur: AsyncCursor[object], seen: dict[str, datetime]) -> None:
+    """Any event a station caused shows it alive at that time (``seen``: the latest per
+    station in a batch)."""
+    if not seen:
+        return
+    await cur.executemany(
         """
         UPDATE stations SET last_seen_at = GREATEST(last_seen_at, %(at)s)
         WHERE station_id = %(id)s AND (last_seen_at IS NULL OR last_seen_at < %(at)s)
         """,
-        {"id": event.station_id, "at": event.occurred_at},
+        [{"id": station_id, "at": at} for station_id, at in seen.items()],
     )

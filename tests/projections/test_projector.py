@@ -8,7 +8,9 @@ from importlib import resources
 from projections.projector import ADMIN_TYPES, HANDLERS, TABLES
 
 # Facts kept only on the log (audit), with no read model yet.
-LOG_ONLY = {"IdTokenAuthorized"}
+# HeartbeatReceived has no table of its own: the projector folds every station-caused event
+# into stations.last_seen_at.
+LOG_ONLY = {"IdTokenAuthorized", "HeartbeatReceived"}
 SESSION_TYPES = {
     "StationBooted", "StationConnected", "StationDisconnected", "ConnectorStatusChanged",
     "IdTokenAuthorized", "TransactionStarted", "TransactionUpdated", "TransactionEnded",
