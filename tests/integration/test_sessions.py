@@ -246,8 +246,7 @@ async def test_ocpp201_session_boot_to_ended(stack: ServiceSet, settings: Settin
     async with api_client(settings) as http:
         listed = await eventually(lambda: _completed(http, "CS-S201"))
         session = await get_transaction(http, listed[0]["id"])
-        others = (await http.get("/api/v1/transactions", params={"station_id": "CS-S201",
-                                                                 "status": "active"})).json()
+        others = {"items": await eventually(lambda: _listed(http, "CS-S201", "active"))}
     assert session["transaction_id"] == "TX-201-1" and session["evse_id"] == 1
     assert session["meter_start_wh"] == 1000 and session["meter_stop_wh"] == 4000
     assert session["energy_wh"] == 3000 and session["stop_reason"] == "EVDisconnected"
@@ -260,7 +259,12 @@ async def test_ocpp201_session_boot_to_ended(stack: ServiceSet, settings: Settin
 
 
 async def _completed(http: httpx.AsyncClient, station_id: str) -> list[dict[str, Any]]:
-    params = {"station_id": station_id, "status": "completed"}
+    return await _listed(http, station_id, "completed")
+
+
+async def _listed(http: httpx.AsyncClient, station_id: str, status: str) -> list[dict[str, Any]]:
+    """The station's transactions with ``status`` (an empty list is falsy: keep waiting)."""
+    params = {"station_id": station_id, "status": status}
     body = (await http.get("/api/v1/transactions", params=params)).json()
     items: list[dict[str, Any]] = body["items"]
     return items
@@ -315,8 +319,13 @@ async def test_pending_and_rejected_stations_may_only_boot(
         accepted = await _boot_until(cs, boot, "Accepted")
         assert accepted["interval"] == settings.heartbeat_interval_s
         assert await cs.result(*probe) == {}
+    # The boot reply reaches the station at once; its event is projected right after.
     async with api_client(settings) as http:
-        station = (await http.get(f"/api/v1/stations/{station_id}")).json()
+        for _ in range(100):
+            station = (await http.get(f"/api/v1/stations/{station_id}")).json()
+            if station["boot_status"] == "Accepted":
+                break
+            await asyncio.sleep(0.1)
     assert station["registration_status"] == "Accepted" and station["boot_status"] == "Accepted"
 
 
