@@ -79,7 +79,7 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
             "gateway_id": record.gateway_id, "connection_id": record.connection_id,
             "reason": record.reason,
         }), ctx)  # fmt: skip
-    if record.kind is RecordKind.REFUSED:  # a refused connection attempt (ingest/, issue 6)
+    if record.kind is RecordKind.REFUSED:  # a refused connection attempt (ingest/)
         return Decision(events=(ctx.event("ConnectionRefused", {
             "gateway_id": record.gateway_id, "attempt_id": record.connection_id,
             "remote_address": record.remote_address, "http_status": record.http_status,

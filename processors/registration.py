@@ -20,7 +20,7 @@ Who is admitted (docs/SESSIONS.md, "Registration"):
   default: 1.6 stations commonly reconnect without booting again).
 
 Calls triggered by a CSMS TriggerMessage while Pending (allowed by B02) cannot be told
-apart yet: the Pipe that knows about CSMS-initiated calls is issue 5.
+apart yet: that needs the Pipe's knowledge of CSMS-initiated calls.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ HANDLERS: Mapping[str, Apply] = {
     "MeterValuesReported": transactions.on_meter_values,
     **{kind: notifications.on_notification for kind in notifications.KINDS},
     "ReportReceived": _report_received,
-    # CSMS-initiated calls (issue 5)
+    # CSMS-initiated calls
     "CallQueued": calls.on_queued,
     "CallSent": calls.on_sent,
     "CallAnswered": calls.on_answered,

@@ -44,7 +44,7 @@ stations = Table(
     Column("gateway_id", Text),
     Column("connection_id", Text),
     Column("remote_address", Text),
-    # Admin configuration (issue 4); also read by the gateway's handshake credential check.
+    # Admin configuration; also read by the gateway's handshake credential check.
     Column("registration_status", Text, nullable=False, server_default="Accepted"),
     Column("security_profile", Integer),
     Column("password_hash", Text),  # schemas.credentials format; never served by the API
@@ -151,7 +151,7 @@ projection_offsets = Table(
     Column("next_offset", BigInteger, nullable=False),
 )
 
-# CSMS-initiated calls (issue 5, migration 0003).
+# CSMS-initiated calls (migration 0003).
 
 calls = Table(
     "calls",

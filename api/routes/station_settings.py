@@ -1,4 +1,4 @@
-"""What the CSMS knows of a station's settings, from the results of its calls (issue 5):
+"""What the CSMS knows of a station's settings, from the results of its calls:
 1.6 configuration keys, 2.0.1 device-model variables, charging profiles, reservations and
 the local authorization list version. Each list is the station's whole set (small, bounded
 by the station's own device model), ordered by its natural key."""

@@ -1,4 +1,4 @@
-"""CSMS-initiated calls end to end on the real broker and database (issue 5): API → commands
+"""CSMS-initiated calls end to end on the real broker and database: API → commands
 log → processor (the Pipe) → gateway → simulated station → frames log → processor → events
 → projector → ``calls`` read model → API."""
 

@@ -1,4 +1,5 @@
-"""Routing (processors/dispatch.py): every station-initiated action of issue 4 has a handler."""
+"""Routing (processors/dispatch.py): every station-initiated action of the charging-session
+flow has a handler."""
 
 from __future__ import annotations
 

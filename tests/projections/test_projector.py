@@ -1,5 +1,5 @@
 """The projector's registry: every projected type has a schema, and every event type of
-the charging-session flow (issue 4) is projected or declared log-only."""
+the charging-session flow is projected or declared log-only."""
 
 from __future__ import annotations
 

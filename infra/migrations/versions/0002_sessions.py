@@ -1,4 +1,4 @@
-"""Charging sessions (issue 4): station registration columns, connectors, tokens,
+"""Charging sessions: station registration columns, connectors, tokens,
 transactions, meter values, station notifications.
 
 The ``stations`` columns ``registration_status``, ``security_profile`` and

@@ -1,4 +1,4 @@
-"""CSMS-initiated calls (issue 5): call history, 1.6 configuration keys, 2.0.1 device-model
+"""CSMS-initiated calls: call history, 1.6 configuration keys, 2.0.1 device-model
 variables, charging profiles, reservations, local authorization list versions.
 
 Revision ID: 0003
