@@ -33,10 +33,7 @@ def running_stack(log_dir: Path, **overrides: Any) -> Iterator[ServiceSet]:
         log_dir.mkdir(parents=True, exist_ok=True)
         services = ServiceSet(settings, log_dir)
         try:
-            for name in ("processor", "projector", "api", "gateway"):
-                services.start(name)
-            services.wait_port(settings.gateway_port)
-            services.wait_port(settings.api_port)
+            services.start_all()
             yield services
         finally:
             services.stop_all()

@@ -60,11 +60,7 @@ def stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """The whole CSMS (gateway, processor, projector, API) as separate processes."""
     services = ServiceSet(settings, tmp_path_factory.mktemp("logs"))
     try:
-        for name in ("processor", "projector", "api", "gateway"):
-            services.start(name)
-        services.wait_port(settings.gateway_port)
-        services.wait_port(settings.api_port)
-        services.assert_alive()
+        services.start_all()
         yield services
     finally:
         services.stop_all()

@@ -43,6 +43,14 @@ class ServiceSet:
         self.procs[name] = proc
         return proc
 
+    def start_all(self) -> None:
+        """The whole CSMS (gateway, processor, projector, API), ready to serve."""
+        for name in ("processor", "projector", "api", "gateway"):
+            self.start(name)
+        self.wait_port(self.settings.gateway_port)
+        self.wait_port(self.settings.api_port)
+        self.assert_alive()
+
     def stop(self, name: str, *, kill: bool = False) -> None:
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:

@@ -35,11 +35,7 @@ def timing_stack(timing_settings: Settings,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceSet]:  # fmt: skip
     services = ServiceSet(timing_settings, tmp_path_factory.mktemp("timing-logs"))
     try:
-        for name in ("processor", "projector", "api", "gateway"):
-            services.start(name)
-        services.wait_port(timing_settings.gateway_port)
-        services.wait_port(timing_settings.api_port)
-        services.assert_alive()
+        services.start_all()
         yield services
     finally:
         services.stop_all()
