@@ -54,8 +54,8 @@ class Position:
     offset: int
 
 
-class AdminLog:
-    """The API's producer of admin events (started lazily, on the first write)."""
+class KafkaLog:
+    """An acks=all, idempotent producer to one topic, started lazily on the first append."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.bootstrap = bootstrap
@@ -63,17 +63,10 @@ class AdminLog:
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
-    async def append(self, event_type: str, key: str, station_id: str | None,
-                     data: dict[str, Any], request_id: str) -> Position:  # fmt: skip
-        validate_event_data(event_type, 1, data)
-        envelope = EventEnvelope(
-            event_id=uuid.uuid4(), type=event_type, schema_version=1, station_id=station_id,
-            occurred_at=datetime.now(UTC), causation_id=f"api/{request_id}",
-            correlation_id=request_id, data=data,
-        )  # fmt: skip
+    async def _append(self, value: bytes, key: str) -> Position:
         try:
             producer = await self._started()
-            meta = await producer.send_and_wait(self.topic, envelope.encode(), key=key.encode())
+            meta = await producer.send_and_wait(self.topic, value, key=key.encode())
         except KafkaError as e:
             raise LogUnavailable(str(e)) from e
         return Position(meta.partition, meta.offset)
@@ -91,6 +84,20 @@ class AdminLog:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+
+
+class AdminLog(KafkaLog):
+    """The API's producer of admin events."""
+
+    async def append(self, event_type: str, key: str, station_id: str | None,
+                     data: dict[str, Any], request_id: str) -> Position:  # fmt: skip
+        validate_event_data(event_type, 1, data)
+        envelope = EventEnvelope(
+            event_id=uuid.uuid4(), type=event_type, schema_version=1, station_id=station_id,
+            occurred_at=datetime.now(UTC), causation_id=f"api/{request_id}",
+            correlation_id=request_id, data=data,
+        )  # fmt: skip
+        return await self._append(envelope.encode(), key)
 
     async def wait_projected(self, engine: AsyncEngine, at: Position, timeout_s: float) -> None:
         query = select(projection_offsets.c.next_offset).where(

@@ -12,47 +12,19 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.admin_log import POLL_INTERVAL_S, LogUnavailable, Position
+from api.admin_log import POLL_INTERVAL_S, KafkaLog, Position
 from schemas.commands import CommandRecord
 from schemas.readmodel import calls
 
 
-class CommandLog:
-    """Started lazily, on the first command."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap = bootstrap
-        self.topic = topic
-        self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
+class CommandLog(KafkaLog):
+    """The API's producer of commands, keyed by station id."""
 
     async def append(self, command: CommandRecord) -> Position:
-        try:
-            producer = await self._started()
-            meta = await producer.send_and_wait(self.topic, command.encode(),
-                                                key=command.station_id.encode())  # fmt: skip
-        except KafkaError as e:
-            raise LogUnavailable(str(e)) from e
-        return Position(meta.partition, meta.offset)
-
-    async def _started(self) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is None:
-                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                            enable_idempotence=True)  # fmt: skip
-                await producer.start()
-                self._producer = producer
-            return self._producer
-
-    async def close(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        return await self._append(command.encode(), command.station_id)
 
 
 async def wait_for_call(engine: AsyncEngine, call_id: str, timeout_s: float,
