@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -40,11 +42,35 @@ async def create_topics(settings: Settings, new_topics: list[NewTopic]) -> list[
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
+            await _wait_ready(admin, [t.name for t in missing])
     finally:
         await admin.close()
     for t in missing:
         log.info("created topic %s (%d partitions)", t.name, t.num_partitions)
     return [t.name for t in missing]
+
+
+async def _wait_ready(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30.0) -> None:
+    """Until every partition of ``names`` has a leader in the broker's metadata: a created
+    topic is answered before every broker serves it, and clients started next must find it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = await admin.describe_topics(names)
+        if all(_ready(d) for d in described):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics not ready after {timeout:.0f} s: {described}")
+        await asyncio.sleep(0.1)
+
+
+def _ready(described: dict[str, object]) -> bool:
+    partitions = described.get("partitions")
+    return (
+        described.get("error_code") == 0
+        and isinstance(partitions, list)
+        and bool(partitions)
+        and all(p.get("leader", -1) >= 0 for p in partitions)
+    )
 
 
 async def create_all(settings: Settings) -> list[str]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -197,17 +198,34 @@ def _caused_by_station(event: EventEnvelope) -> bool:
     return ".frames/" in event.causation_id
 
 
-async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
-    """The partitions of ``topic``, from the broker's metadata."""
+# Errors meaning "not there yet": UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE.
+_NOT_YET = frozenset({3, 5})
+
+
+async def topic_partitions(
+    bootstrap: str, topic: str, wait_s: float = 30.0
+) -> list[TopicPartition]:
+    """The partitions of ``topic``, from the broker's metadata; waits up to ``wait_s`` for a
+    topic that is being created (the projector may start alongside ``csms topics``)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        described = await _describe(bootstrap, topic)
+        error = described["error_code"]
+        if error == 0:
+            return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        if error not in _NOT_YET or time.monotonic() > deadline:
+            raise ProjectionError(f"topic {topic} cannot be read (error {error})")
+        await asyncio.sleep(0.2)
+
+
+async def _describe(bootstrap: str, topic: str) -> dict[str, Any]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         (described,) = await admin.describe_topics([topic])
     finally:
         await admin.close()
-    if described["error_code"] != 0:
-        raise ProjectionError(f"topic {topic} cannot be read (error {described['error_code']})")
-    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    return cast(dict[str, Any], described)
 
 
 async def rebuild(database_url: str, name: str = READ_MODEL_V1) -> None:

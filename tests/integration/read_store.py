@@ -7,7 +7,10 @@ import time
 from typing import Any
 
 import psycopg
+from aiokafka.admin import AIOKafkaAdminClient
 
+from csms.config import Settings
+from schemas.topics import Topics
 from tests.integration.kafka_reading import read_all
 
 EXCLUDED = ("alembic_version", "projection_offsets")
@@ -59,3 +62,47 @@ async def wait_caught_up(
         if time.monotonic() > deadline:
             raise AssertionError(f"projector behind: applied {applied}, last records {targets}")
         await asyncio.sleep(0.2)
+
+
+def connected_stations(database_url: str) -> list[str]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT station_id FROM stations WHERE connected").fetchall()
+    return [r[0] for r in rows]
+
+
+async def processed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
+
+
+async def wait_processed(settings: Settings, timeout: float = 60.0) -> None:
+    """Until the processor has committed every frame now in the frames log."""
+    frames = Topics(settings.topic_prefix).frames
+    targets = await last_offsets(settings.bootstrap, [frames])
+    deadline = time.monotonic() + timeout
+    while True:
+        done = await processed_offsets(settings.bootstrap, settings.processor_id)
+        if all(done.get(k, 0) > offset for k, offset in targets.items()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processor behind: committed {done}, last frames {targets}")
+        await asyncio.sleep(0.2)
+
+
+async def wait_settled(settings: Settings, timeout: float = 60.0) -> None:
+    """Until nothing is in flight: every station of earlier tests has gone (its disconnect is
+    projected), the processor has handled every frame and the projector every event."""
+    deadline = time.monotonic() + timeout
+    while connected_stations(settings.libpq_url):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still connected: {connected_stations(settings.libpq_url)}")
+        await asyncio.sleep(0.2)
+    await wait_processed(settings, timeout)
+    topics = Topics(settings.topic_prefix)
+    await wait_caught_up(settings.bootstrap, settings.libpq_url, [topics.events, topics.admin],
+                         timeout)  # fmt: skip

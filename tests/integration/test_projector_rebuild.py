@@ -16,7 +16,12 @@ from csms.config import Settings
 from schemas.envelopes import EventEnvelope
 from schemas.events import validate_event_data
 from schemas.topics import Topics
-from tests.integration.read_store import applied_offsets, snapshot, wait_caught_up
+from tests.integration.read_store import (
+    applied_offsets,
+    snapshot,
+    wait_caught_up,
+    wait_settled,
+)
 from tests.services import ServiceSet
 from tests.stations import BOOT_16, BOOT_201, Station, connect_station
 
@@ -41,7 +46,7 @@ async def test_rebuild_from_offset_zero_gives_identical_rows(
 ) -> None:
     await boot_some_stations(settings, 6)
     topics = projected_topics(settings)
-    await wait_caught_up(settings.bootstrap, settings.libpq_url, topics)
+    await wait_settled(settings)
     before = snapshot(settings.libpq_url)
     assert sum(1 for row in before["stations"] if str(row[0]).startswith("RB-")) == 6
 

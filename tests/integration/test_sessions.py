@@ -17,7 +17,7 @@ import pytest
 import ocpp
 from csms.config import Settings
 from schemas.topics import Topics
-from tests.integration.read_store import snapshot, wait_caught_up
+from tests.integration.read_store import snapshot, wait_caught_up, wait_settled
 from tests.services import ServiceSet, api_client
 from tests.stations import BOOT_16, BOOT_201, Station, connect_station
 
@@ -335,7 +335,7 @@ async def test_rebuild_from_offset_zero_reproduces_the_sessions(
     """Runs after the session tests of this module: every read model, sessions included,
     is identical after a rebuild from offset 0."""
     topics = [Topics(settings.topic_prefix).events, Topics(settings.topic_prefix).admin]
-    await wait_caught_up(settings.bootstrap, settings.libpq_url, topics)
+    await wait_settled(settings)
     before = snapshot(settings.libpq_url)
     assert len(before["transactions"]) >= 5 and len(before["meter_values"]) >= 10
     assert before["tokens"] and before["connectors"]
