@@ -44,6 +44,12 @@ from processors.decision import Context, Decision, HandlerConfig, TransactionIds
 from processors.dispatch import decide_record
 from processors.reference import STATION_CONFIGURED, TOKEN_DELETED, TOKEN_UPSERTED, Token
 from processors.state import StationState, evolve, evolve_all
+from processors.tables import (
+    ChangelogWrites,
+    TransactionalGlobalTable,
+    TransactionalTable,
+    attach,
+)
 from schemas.commands import CommandKind, CommandRecord
 from schemas.envelopes import Delivery, EventEnvelope, FrameRecord, RecordKind, frame_causation
 from schemas.topics import Topics
@@ -86,6 +92,8 @@ def create_app(config: ProcessorConfig) -> faust.App:
         broker_session_timeout=config.session_timeout_s,
         broker_heartbeat_interval=min(3.0, config.session_timeout_s / 3),
         stream_wait_empty=False,
+        Table=TransactionalTable,
+        GlobalTable=TransactionalGlobalTable,
     )
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     sources = app.topic(config.topics.frames, config.topics.admin, config.topics.commands,
@@ -102,6 +110,8 @@ def create_app(config: ProcessorConfig) -> faust.App:
         deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
                             key_type=str, value_type=str),
     )  # fmt: skip
+    writes = ChangelogWrites()
+    attach(writes, tables.states, tables.tokens, tables.seqs, tables.deadlines)
     out = _Output(app, config.topics)
 
     @app.agent(sources)
@@ -114,6 +124,8 @@ def create_app(config: ProcessorConfig) -> faust.App:
                 await _process_command(event, tables, out, config)
             else:
                 _apply_admin(event, tables)
+            # Before the record is acknowledged: its table writes join its transaction.
+            await writes.publish()
 
     table_manager: Any = app.tables  # faust.tables.TableManager (its type stub lacks .recovery)
     recovery = table_manager.recovery
