@@ -19,8 +19,12 @@ Who is admitted (docs/SESSIONS.md, "Registration"):
 - a station that never booted is admitted only while its configuration is Accepted (the
   default: 1.6 stations commonly reconnect without booting again).
 
-Calls triggered by a CSMS TriggerMessage while Pending (allowed by B02) cannot be told
-apart yet: that needs the Pipe's knowledge of CSMS-initiated calls.
+A Pending station may also send what a TriggerMessage it accepted asked for (1.6 §4.2
+above; 2.0.1 B02: "unless requested by the CSMS via TriggerMessage"), for
+:data:`processors.triggers.WINDOW` after its answer. The answer goes through the Pipe first
+(the station answers the TriggerMessage before sending the requested message, 1.6 §5.17,
+2.0.1 F06.FR.05), so the state knows it (``StationState.triggered``). A Rejected station
+gets no such exemption: the CSMS sends it nothing to trigger.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def admitted(state: StationState) -> bool:
 
 def refusal(state: StationState, call: Call, ctx: Context) -> CallError | None:
     """The CALLERROR for a CALL the station may not send now, or None when it may."""
-    if call.action == "BootNotification" or admitted(state):
+    if call.action == "BootNotification" or admitted(state) or _triggered(state, call, ctx):
         return None
     status = state.boot_status or state.registration_status
     error = ocpp.security_error(
@@ -54,6 +58,14 @@ def refusal(state: StationState, call: Call, ctx: Context) -> CallError | None:
         "send BootNotification and wait until it is Accepted",
     )  # fmt: skip
     return ocpp.call_error(ctx.version, call.unique_id, error)
+
+
+def _triggered(state: StationState, call: Call, ctx: Context) -> bool:
+    """A Pending station sending what an accepted TriggerMessage asked for."""
+    if state.registration_status == REJECTED or state.boot_status == REJECTED:
+        return False
+    until = state.triggered.get(call.action)
+    return until is not None and ctx.now <= until
 
 
 def boot_answer(state: StationState, ctx: Context) -> tuple[str, int]:

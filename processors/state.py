@@ -7,8 +7,11 @@ few kilobytes however long it lives.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict
 
+from processors import triggers
 from processors.pipe import PIPE_EVENTS, Pipe, evolve_pipe
 from schemas.envelopes import EventEnvelope
 
@@ -54,6 +57,9 @@ class StationState(BaseModel):
     """(wire transaction id, CSMS id) of the last ended transactions, newest last."""
     pipe: Pipe = Pipe()
     """CSMS-initiated calls in flight, queued, recently timed out (:mod:`processors.pipe`)."""
+    triggered: dict[str, datetime] = {}
+    """Actions a TriggerMessage the station accepted asked for, and until when a station
+    not yet Accepted may send them (:mod:`processors.registration`)."""
 
     def started_id(self, start_key: str) -> int | None:
         return next((i for k, i in reversed(self.recent_starts) if k == start_key), None)
@@ -76,9 +82,11 @@ def evolve(state: StationState, event: EventEnvelope) -> StationState:
         case "StationDisconnected" if d["connection_id"] == state.connection_id:
             return state.model_copy(update={"connected": False})
         case "StationBooted":
-            return state.model_copy(
-                update={"boot_status": d["status"], "ocpp_version": d["ocpp_version"]}
-            )
+            return state.model_copy(update={
+                "boot_status": d["status"], "ocpp_version": d["ocpp_version"], "triggered": {},
+            })  # fmt: skip
+        case "TriggerAnswered" if d["status"] == "Accepted":
+            return _triggered(state, d["requested_message"], event.occurred_at)
         case "StationConfigured" if d.get("registration_status") is not None:
             return state.model_copy(update={"registration_status": d["registration_status"]})
         case "TransactionStarted":
@@ -88,6 +96,13 @@ def evolve(state: StationState, event: EventEnvelope) -> StationState:
         case "TransactionEnded":
             return _ended(state, d)
     return state
+
+
+def _triggered(state: StationState, requested: str, at: datetime) -> StationState:
+    until = at + triggers.WINDOW
+    live = {a: t for a, t in state.triggered.items() if t > at}
+    added = dict.fromkeys(triggers.requested_actions(requested), until)
+    return state.model_copy(update={"triggered": {**live, **added}})
 
 
 def _started(state: StationState, d: dict[str, object]) -> StationState:

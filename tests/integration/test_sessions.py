@@ -19,7 +19,7 @@ from csms.config import Settings
 from schemas.topics import Topics
 from tests.integration.read_store import snapshot, wait_caught_up, wait_settled
 from tests.services import ServiceSet, api_client
-from tests.stations import BOOT_16, BOOT_201, Station, connect_station
+from tests.stations import BOOT_16, BOOT_201, AnsweringStation, Station, connect_station
 
 pytestmark = pytest.mark.integration
 
@@ -327,6 +327,43 @@ async def test_pending_and_rejected_stations_may_only_boot(
                 break
             await asyncio.sleep(0.1)
     assert station["registration_status"] == "Accepted" and station["boot_status"] == "Accepted"
+
+
+async def test_pending_station_may_send_what_a_trigger_message_asked_for(
+    stack: ServiceSet, settings: Settings
+) -> None:
+    """1.6 §4.2 / 2.0.1 B02: a Pending station sends nothing but BootNotification unless a
+    TriggerMessage asks for it; the CSMS serves exactly what it asked for."""
+    station_id = "REG-TRIGGER"
+    await _configure(settings, station_id, "Pending")
+    status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+    async with connect_station(settings.gateway_port, station_id, "ocpp1.6") as ws, \
+            api_client(settings) as http:  # fmt: skip
+        async def accept(action: str, payload: dict[str, Any]) -> dict[str, Any]:
+            return {"status": "Accepted"}
+
+        cs = AnsweringStation(ws, accept)
+
+        async def pending() -> list[Any] | None:
+            answer = await cs.call("BootNotification", BOOT_16, timeout=90)
+            return answer if answer[2]["status"] == "Pending" else None
+
+        await eventually(pending)
+        assert (await cs.call("StatusNotification", status))[2] == "SecurityError"
+        await eventually(lambda: _shown_connected(http, station_id))
+        posted = await http.post(f"/api/v1/stations/{station_id}/commands/trigger-message",
+                                 json={"message": "StatusNotification"})  # fmt: skip
+        assert posted.status_code == 202, posted.text
+        answered = await http.get(f"/api/v1/calls/{posted.json()['id']}", params={"wait": 30})
+        assert answered.json()["status"] == "answered", answered.text
+        assert (await cs.call("StatusNotification", status))[0] == 3
+        assert (await cs.call("Heartbeat", {}))[2] == "SecurityError"  # not asked for
+        await cs.close()
+
+
+async def _shown_connected(http: httpx.AsyncClient, station_id: str) -> bool | None:
+    response = await http.get(f"/api/v1/stations/{station_id}")
+    return True if response.status_code == 200 and response.json()["connected"] else None
 
 
 async def test_rebuild_from_offset_zero_reproduces_the_sessions(

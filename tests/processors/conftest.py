@@ -76,6 +76,13 @@ class Harness:
                               causation_id="api/x", correlation_id="x", data=data)  # fmt: skip
         self.state = evolve(self.state, admin)
 
+    def apply(self, event_type: str, data: dict[str, Any]) -> None:
+        """An event of the station (e.g. a Pipe result) applied to its state."""
+        self.state = evolve(self.state, EventEnvelope(
+            event_id="00000000-0000-0000-0000-000000000002", type=event_type, schema_version=1,
+            station_id=self.station_id, occurred_at=self.now, causation_id="t/0/0",
+            correlation_id="x", data=data))  # fmt: skip
+
     def types(self) -> list[str]:
         return [e.type for e in self.last_events]
 
