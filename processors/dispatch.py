@@ -65,6 +65,8 @@ HANDLERS: Mapping[tuple[OcppVersion, str], Handler] = {
     (V201, "SecurityEventNotification"): notifications.decide_security_event,
     (V201, "NotifyReport"): notifications.decide_notify_report,
     (V201, "NotifyEvent"): notifications.decide_notify_event,
+    (V201, "ReportChargingProfiles"): notifications.decide_report_charging_profiles,
+    (V201, "ReservationStatusUpdate"): notifications.decide_reservation_status,
 }
 
 

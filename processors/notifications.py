@@ -8,6 +8,9 @@ upload status, security events, device-model reports and events, vendor DataTran
 - NotifyReport (2.0.1 B07/B08) and NotifyEvent (2.0.1 N07): recorded verbatim. A
   NotifyEvent for the ``AvailabilityState`` of a ``Connector`` component (2.0.1 G01 allows
   it instead of StatusNotification) also updates the connector status.
+- ReportChargingProfiles (2.0.1 K09, the answer to GetChargingProfiles): the profiles
+  installed on an EVSE, recorded per profile with their source (CSO or an external limit).
+- ReservationStatusUpdate (2.0.1 H05): the station ended a reservation (Expired, Removed).
 - DataTransfer (1.6 §4.3, 2.0.1 P02): recorded; no vendor extension is implemented, so the
   answer is ``UnknownVendorId`` (1.6 §4.3: "If the recipient of the request has no
   implementation for the specific vendorId it SHALL return a status UnknownVendorId").
@@ -70,6 +73,24 @@ def decide_notify_report(state: StationState, call: Call, ctx: Context) -> Decis
         "request_id": p["requestId"], "generated_at": wire_time(p["generatedAt"], ctx),
         "seq_no": p["seqNo"], "tbc": bool(p.get("tbc", False)),
         "report_data": p.get("reportData", []),
+    }))  # fmt: skip
+
+
+def decide_report_charging_profiles(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return _ack(call, ctx.event("ChargingProfilesReported", {
+        "request_id": p["requestId"], "evse_id": p["evseId"],
+        "source": p["chargingLimitSource"], "tbc": bool(p.get("tbc", False)),
+        "profiles": [{"profile_id": c["id"], "stack_level": c["stackLevel"],
+                      "purpose": c["chargingProfilePurpose"], "profile": c}
+                     for c in p["chargingProfile"]],
+    }))  # fmt: skip
+
+
+def decide_reservation_status(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return _ack(call, ctx.event("ReservationStatusUpdated", {
+        "reservation_id": p["reservationId"], "status": p["reservationUpdateStatus"],
     }))  # fmt: skip
 
 

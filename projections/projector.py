@@ -75,6 +75,8 @@ HANDLERS: Mapping[str, Apply] = {
     "ChargingProfilesCleared": station_settings.on_profiles_cleared,
     "ReservationAnswered": station_settings.on_reservation,
     "ReservationCancelled": station_settings.on_reservation_cancelled,
+    "ChargingProfilesReported": station_settings.on_profiles_reported,
+    "ReservationStatusUpdated": station_settings.on_reservation_status,
     "LocalListUpdated": station_settings.on_local_list,
     "LocalListVersionReported": station_settings.on_local_list,
     # admin log

@@ -98,25 +98,37 @@ def _variable_row(event: EventEnvelope, r: dict[str, Any]) -> dict[str, Any]:
 
 
 async def on_profile_set(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    d = event.data
+    await _install_profile(cur, event, d["evse_id"], d, "CSO")
+
+
+async def on_profiles_reported(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """2.0.1 K09: what the station reports installed is installed (same replacement rule)."""
+    d = event.data
+    for profile in d["profiles"]:
+        await _install_profile(cur, event, d["evse_id"], profile, d["source"])
+
+
+async def _install_profile(cur: AsyncCursor[object], event: EventEnvelope, evse_id: int,
+                           d: dict[str, Any], source: str) -> None:  # fmt: skip
     # OCPP 1.6 §3.13.2 / 2.0.1 K01.FR.05: a new profile replaces the one with the same id,
     # or with the same stack level and purpose on the same EVSE.
-    d = event.data
     await cur.execute(
         """
         DELETE FROM charging_profiles WHERE station_id = %(station)s AND (profile_id = %(id)s
             OR (evse_id = %(evse)s AND stack_level = %(level)s AND purpose = %(purpose)s))
         """,
-        {"station": event.station_id, "id": d["profile_id"], "evse": d["evse_id"],
+        {"station": event.station_id, "id": d["profile_id"], "evse": evse_id,
          "level": d["stack_level"], "purpose": d["purpose"]},
     )  # fmt: skip
     await cur.execute(
         """
         INSERT INTO charging_profiles (station_id, evse_id, profile_id, stack_level, purpose,
-            profile, updated_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s)
+            profile, source, updated_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
         """,
-        (event.station_id, d["evse_id"], d["profile_id"], d["stack_level"], d["purpose"],
-         Jsonb(d["profile"]), event.occurred_at),
+        (event.station_id, evse_id, d["profile_id"], d["stack_level"], d["purpose"],
+         Jsonb(d["profile"]), source, event.occurred_at),
     )  # fmt: skip
 
 
@@ -159,10 +171,20 @@ async def on_reservation(cur: AsyncCursor[object], event: EventEnvelope) -> None
 
 
 async def on_reservation_cancelled(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    await _reservation_status(cur, event, "Cancelled")
+
+
+async def on_reservation_status(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+    """2.0.1 H05: the station ended the reservation (Expired, Removed)."""
+    await _reservation_status(cur, event, event.data["status"])
+
+
+async def _reservation_status(cur: AsyncCursor[object], event: EventEnvelope,
+                              status: str) -> None:  # fmt: skip
     await cur.execute(
-        "UPDATE reservations SET status = 'Cancelled', updated_at = %s"
+        "UPDATE reservations SET status = %s, updated_at = %s"
         " WHERE station_id = %s AND reservation_id = %s",
-        (event.occurred_at, event.station_id, event.data["reservation_id"]),
+        (status, event.occurred_at, event.station_id, event.data["reservation_id"]),
     )
 
 

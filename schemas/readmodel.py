@@ -213,6 +213,7 @@ charging_profiles = Table(
     Column("purpose", Text, nullable=False),
     Column("profile", JSONB, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("source", Text, nullable=False, server_default="CSO"),
 )
 
 reservations = Table(

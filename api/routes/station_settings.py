@@ -5,11 +5,11 @@ by the station's own device model), ordered by its natural key."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, select
 
 from api.deps import DbDep
@@ -59,6 +59,8 @@ class ChargingProfile(Row):
     stack_level: int
     purpose: str
     profile: dict[str, Any]
+    source: str = Field(description="CSO (set by this CSMS) or, as the station reports it "
+                        "(2.0.1 K09), an external limit: EMS, SO, Other.")
     updated_at: datetime
 
 
@@ -68,7 +70,9 @@ class Reservation(Row):
     connector_id: int | None
     id_token: str
     expires_at: datetime
-    status: str
+    status: str = Field(description="As answered (Accepted, Faulted, Occupied, Rejected, "
+                        "Unavailable), Cancelled, ended by the station (Expired, Removed), "
+                        "or Expired once an Accepted reservation's expires_at has passed.")
     updated_at: datetime
 
 
@@ -109,7 +113,18 @@ async def get_charging_profiles(station_id: str, db: DbDep) -> list[ChargingProf
 
 @router.get("/reservations", responses=NOT_FOUND)
 async def get_reservations(station_id: str, db: DbDep) -> list[Reservation]:
-    return [Reservation.model_validate(r) for r in await _rows(db, reservations, station_id)]
+    """The station's reservations. An Accepted one past its expiry is shown Expired: 1.6
+    stations end reservations silently (§5.13), and the read model stays a pure function of
+    the events."""
+    now = datetime.now(UTC)
+    return [_as_of(Reservation.model_validate(r), now)
+            for r in await _rows(db, reservations, station_id)]  # fmt: skip
+
+
+def _as_of(reservation: Reservation, now: datetime) -> Reservation:
+    if reservation.status == "Accepted" and reservation.expires_at <= now:
+        return reservation.model_copy(update={"status": "Expired"})
+    return reservation
 
 
 @router.get("/local-list", responses=NOT_FOUND)

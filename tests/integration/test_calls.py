@@ -22,7 +22,7 @@ from tests.stations import BOOT_16, BOOT_201, AnsweringStation, Responder, conne
 
 pytestmark = pytest.mark.integration
 
-BOOTS = {"ocpp1.6": BOOT_16, "ocpp2.0.1": BOOT_201}
+BOOTS: dict[str, dict[str, Any]] = {"ocpp1.6": BOOT_16, "ocpp2.0.1": BOOT_201}
 
 
 @asynccontextmanager

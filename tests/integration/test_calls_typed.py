@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -217,3 +218,49 @@ async def test_base_report_feeds_the_variables_read_model(
     assert seen == {("OCPPCommCtrlr", 0, "HeartbeatInterval", "120", "Reported"),
                     ("Connector", 1, "AvailabilityState", "Available", "Reported")}  # fmt: skip
     assert missing.status_code == 404
+
+
+async def test_station_reports_land_in_profiles_and_reservations(
+    stack: ServiceSet, settings: Settings
+) -> None:
+    """2.0.1 K09 ReportChargingProfiles after GetChargingProfiles; H05 ReservationStatusUpdate;
+    an Accepted reservation past its expiry is shown Expired."""
+    station_id = "TYPED-REPORTS"
+    base = f"/api/v1/stations/{station_id}"
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    ems = {**PROFILE_201, "id": 21, "stackLevel": 0,
+           "chargingProfilePurpose": "ChargingStationExternalConstraints"}
+
+    async def answer(action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"status": "Accepted"}
+
+    async with online(settings, station_id, V201, answer) as station, \
+            api_client(settings) as http:  # fmt: skip
+        asked = await http.post(f"{base}/commands/get-charging-profiles", json={"evse_id": 2})
+        request_id = (await final(http, asked.json()["id"]))["payload"]["requestId"]
+        report = {"requestId": request_id, "chargingLimitSource": "EMS", "evseId": 2,
+                  "chargingProfile": [ems], "tbc": False}  # fmt: skip
+        assert (await station.call("ReportChargingProfiles", report))[0] == 3
+        for reservation_id, expires_at in ((5, soon), (6, LATER)):
+            reserved = await http.post(f"{base}/commands/reserve-now", json={
+                "reservation_id": reservation_id, "id_token": {"id_token": "TAG-1"},
+                "expires_at": expires_at, "evse_id": 1})  # fmt: skip
+            assert (await final(http, reserved.json()["id"]))["status"] == "answered"
+        removed = {"reservationId": 6, "reservationUpdateStatus": "Removed"}
+        assert (await station.call("ReservationStatusUpdate", removed))[0] == 3
+
+        async def settled() -> tuple[list[Any], list[Any]]:
+            for _ in range(100):
+                profiles = (await http.get(f"{base}/charging-profiles")).json()
+                reservations = (await http.get(f"{base}/reservations")).json()
+                statuses = [r["status"] for r in reservations]
+                if profiles and statuses == ["Expired", "Removed"]:
+                    return profiles, reservations
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"never settled: {profiles} {reservations}")
+
+        profiles, reservations = await settled()
+    assert [(p["evse_id"], p["profile_id"], p["source"], p["purpose"]) for p in profiles] == [
+        (2, 21, "EMS", "ChargingStationExternalConstraints")]  # fmt: skip
+    assert [(r["reservation_id"], r["status"]) for r in reservations] == [
+        (5, "Expired"), (6, "Removed")]  # fmt: skip

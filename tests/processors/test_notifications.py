@@ -51,3 +51,25 @@ def test_v201_notify_event_availability_state_sets_connector_status(v201: Harnes
     assert v201.types() == ["StationEventsNotified", "ConnectorStatusChanged"]
     status = v201.only("ConnectorStatusChanged")
     assert (status["evse_id"], status["connector_id"], status["status"]) == (1, 1, "Occupied")
+
+
+def test_v201_report_charging_profiles(v201: Harness) -> None:
+    profile = {"id": 3, "stackLevel": 2, "chargingProfilePurpose": "TxDefaultProfile",
+               "chargingProfileKind": "Relative", "chargingSchedule": [{
+                   "id": 1, "chargingRateUnit": "W",
+                   "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 7400}]}]}  # fmt: skip
+    assert v201.result("ReportChargingProfiles", {
+        "requestId": 9, "chargingLimitSource": "SO", "evseId": 0, "tbc": True,
+        "chargingProfile": [profile]}) == {}  # fmt: skip
+    assert v201.only("ChargingProfilesReported") == {
+        "request_id": 9, "evse_id": 0, "source": "SO", "tbc": True,
+        "profiles": [{"profile_id": 3, "stack_level": 2, "purpose": "TxDefaultProfile",
+                      "profile": profile}],
+    }  # fmt: skip
+
+
+def test_v201_reservation_status_update(v201: Harness) -> None:
+    update = {"reservationId": 4, "reservationUpdateStatus": "Expired"}
+    assert v201.result("ReservationStatusUpdate", update) == {}
+    assert v201.only("ReservationStatusUpdated") == {"reservation_id": 4, "status": "Expired"}
+
