@@ -38,7 +38,7 @@ async def test_publish_sends_in_order_without_waiting_and_empties() -> None:
     assert len(channel.published) == 3
 
 
-def test_a_table_write_is_kept_aside_until_published() -> None:
+async def test_a_table_write_is_kept_aside_until_published() -> None:
     app = faust.App("tables-unit", store="memory://", Table=TransactionalTable)
     table: Any = app.Table("t", default=None, partitions=4, key_type=str)
     writes = ChangelogWrites()
@@ -48,7 +48,7 @@ def test_a_table_write_is_kept_aside_until_published() -> None:
     assert fut.message.channel is table.changelog_topic
 
 
-def test_attach_refuses_a_plain_faust_table() -> None:
+async def test_attach_refuses_a_plain_faust_table() -> None:
     app = faust.App("tables-unit-plain", store="memory://")
     with pytest.raises(TypeError):
         attach(ChangelogWrites(), app.Table("plain", default=None, partitions=1))
