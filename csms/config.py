@@ -57,7 +57,9 @@ class Settings(BaseSettings):
 
     processor_id: str = "csms-processor"
     processor_web_port: int = 6066
-    processor_commit_interval_s: float = Field(default=0.005, gt=0)
+    processor_commit_interval_s: float = Field(default=0.1, gt=0)
+    # How long the processor's producers wait to batch records into one request.
+    processor_producer_linger_s: float = Field(default=0.0, ge=0)
     # Kafka group session timeout of the processor: how long a crashed worker's partitions
     # (and so its stations' Pipes) wait before a restart or another worker takes them over.
     processor_session_timeout_s: float = Field(default=60.0, ge=6)

@@ -47,6 +47,7 @@ def run_processor(settings: Settings) -> None:
         topics=Topics(settings.topic_prefix), partitions=settings.partitions,
         web_port=settings.processor_web_port,
         commit_interval_s=settings.processor_commit_interval_s,
+        producer_linger_s=settings.processor_producer_linger_s,
         handlers=HandlerConfig(settings.heartbeat_interval_s, settings.boot_retry_interval_s,
                                settings.call_response_timeout_s),
         tick_interval_s=settings.pipe_tick_interval_s,

@@ -42,6 +42,7 @@ from ocpp import OcppVersion, serialize
 from processors import calls
 from processors.decision import Context, Decision, HandlerConfig, TransactionIds
 from processors.dispatch import decide_record
+from processors.kafka_clients import tune
 from processors.reference import STATION_CONFIGURED, TOKEN_DELETED, TOKEN_UPSERTED, Token
 from processors.state import StationState, evolve, evolve_all
 from processors.tables import (
@@ -65,9 +66,13 @@ class ProcessorConfig:
     partitions: int
     replication_factor: int = 1
     web_port: int = 6066
-    # How often the Kafka transaction (state, replies, events, offsets) commits. Replies
-    # reach stations only once committed (gateways read committed), so this bounds latency.
-    commit_interval_s: float = 0.005
+    # How often the Kafka transaction (state, events, CSMS calls, offsets) commits. Replies
+    # to station calls go out at once; CSMS calls and events become visible (read committed)
+    # at the commit, so this bounds their delay. Each commit holds the agent for a few broker
+    # round trips: 5 ms made commits back to back and halved throughput (docs/BENCHMARKS.md).
+    commit_interval_s: float = 0.1
+    # How long producers wait to batch records into one produce request.
+    producer_linger_s: float = 0.0
     handlers: HandlerConfig = field(default_factory=HandlerConfig)
     # How often the Pipe clock looks for stations whose deadline passed.
     tick_interval_s: float = 1.0
@@ -89,12 +94,14 @@ def create_app(config: ProcessorConfig) -> faust.App:
         web_port=config.web_port,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=config.commit_interval_s,
+        producer_linger=config.producer_linger_s,
         broker_session_timeout=config.session_timeout_s,
         broker_heartbeat_interval=min(3.0, config.session_timeout_s / 3),
         stream_wait_empty=False,
         Table=TransactionalTable,
         GlobalTable=TransactionalGlobalTable,
     )
+    tune(app)
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     sources = app.topic(config.topics.frames, config.topics.admin, config.topics.commands,
                         partitions=config.partitions, **raw)  # fmt: skip

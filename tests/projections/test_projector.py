@@ -28,7 +28,7 @@ def event_types() -> set[str]:
 
 
 def test_session_event_types_are_projected_or_declared_log_only() -> None:
-    assert PROJECTED <= event_types()
+    assert event_types() >= PROJECTED
     assert event_types() >= SESSION_TYPES
     assert PROJECTED >= SESSION_TYPES - LOG_ONLY
 
