@@ -116,6 +116,7 @@ class Gateway:
         self.deliveries = deliveries
         self.credentials = credentials
         self.connections: dict[str, Connection] = {}
+        self._buckets: dict[str, TokenBucket] = {}
         self.failures = FailureLimiter(config.auth_failure_limit, config.auth_failure_window_s)
         self.unrecorded_refusals = 0
         self._servers: list[Server] = []
@@ -297,6 +298,28 @@ class Gateway:
 
     # -- one station's connection ---------------------------------------------------------
 
+    def _bucket(self, station_id: str) -> TokenBucket:
+        """The station's message-rate bucket: per station, not per connection, so a station
+        over its limit does not get a fresh burst by reconnecting."""
+        bucket = self._buckets.get(station_id)
+        if bucket is None:
+            bucket = TokenBucket(self.config.rate_limit_per_s, self.config.rate_limit_burst)
+            self._buckets[station_id] = bucket
+        return bucket
+
+    def _forget_bucket(self, station_id: str) -> None:
+        """Drop the bucket of a station gone from this gateway once it has refilled (a full
+        bucket is a new one); until then it waits for the station's reconnection. Buckets
+        left waiting are swept when they outnumber the connections (amortised)."""
+        now = time.monotonic()
+        candidates = [station_id]
+        if len(self._buckets) > 2 * len(self.connections) + 1000:
+            candidates = list(self._buckets)
+        for sid in candidates:
+            bucket = self._buckets.get(sid)
+            if bucket is not None and sid not in self.connections and bucket.full(now):
+                del self._buckets[sid]
+
     async def _serve_connection(self, ws: ServerConnection) -> None:
         assert ws.request is not None
         station_id = station_id_from_path(ws.request.path)
@@ -316,7 +339,7 @@ class Gateway:
             uuid.uuid4().hex,
             ocpp.OcppVersion(ws.subprotocol),
             ws,
-            TokenBucket(self.config.rate_limit_per_s, self.config.rate_limit_burst),
+            self._bucket(station_id),
         )
         await self._open(conn, admission)
         writer = asyncio.create_task(self._write_loop(conn))
@@ -333,6 +356,7 @@ class Gateway:
             await self.frames_log.append(
                 self._record(conn, RecordKind.DISCONNECTED, Direction.IN, reason=reason)
             )
+            self._forget_bucket(station_id)
 
     async def _open(self, conn: Connection, admission: Admission) -> None:
         previous = self.connections.get(conn.station_id)

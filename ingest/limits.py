@@ -3,7 +3,9 @@
 - :class:`FailureLimiter`: refused handshakes per remote address in a sliding window; past
   the limit that address is answered 429 (with ``Retry-After``) before any credential check,
   so password guessing costs the attacker time and the gateway no scrypt work.
-- :class:`TokenBucket`: messages per station connection (rate per second, burst).
+- :class:`TokenBucket`: messages per station (rate per second, burst); the gateway keeps a
+  station's bucket across its reconnections until it has refilled, so reconnecting does not
+  reset the limit.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ class TokenBucket:
     burst: float
     _tokens: float = math.nan
     _at: float = math.nan
+
+    def full(self, now: float) -> bool:
+        """Whether the bucket has refilled: then it is the same as a new one."""
+        if math.isnan(self._tokens):
+            return True
+        return self._tokens + (now - self._at) * self.rate_per_s >= self.burst
 
     def take(self, now: float) -> bool:
         """Take one token; False when the bucket is empty (the message is over the limit)."""

@@ -75,6 +75,7 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
         return _connection(state, ctx.event("StationConnected", {
             "ocpp_version": record.ocpp_version, "gateway_id": record.gateway_id,
             "connection_id": record.connection_id, "remote_address": record.remote_address,
+            "reason": record.reason,
         }), ctx)  # fmt: skip
     if record.kind is RecordKind.DISCONNECTED:
         return _connection(state, ctx.event("StationDisconnected", {

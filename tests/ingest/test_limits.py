@@ -28,3 +28,12 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
     assert bucket.take(0.25) is False
     assert bucket.take(0.5) is True  # 0.5 s at 2/s refilled one token
     assert [bucket.take(100.0) for _ in range(4)] == [True, True, True, False]  # capped at burst
+
+
+def test_token_bucket_is_full_again_after_refilling() -> None:
+    bucket = TokenBucket(rate_per_s=2, burst=3)
+    assert bucket.full(0.0)
+    bucket.take(0.0)
+    bucket.take(0.0)
+    assert not bucket.full(0.5)  # one of two tokens back
+    assert bucket.full(1.0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -139,6 +140,22 @@ async def test_message_rate_limit_answers_then_closes(settings: Settings, gw: Ga
     logged = await records(settings, gw, "CP-CHATTY", 10)
     verdicts = [r.verdict for r in logged if r.kind is RecordKind.FRAME and r.direction == "in"]
     assert verdicts[:5] == ["ok"] * 5 and verdicts[5].startswith("RateLimited")
+
+
+async def test_reconnecting_does_not_reset_the_rate_limit(gw: Gateway) -> None:
+    """The limit is per station: a flooding station that reconnects gets no fresh burst."""
+    async with connect_station(gw.port, "CP-RECONNECT", "ocpp1.6") as ws:
+        for n in range(20):
+            await ws.send(json.dumps([2, f"flood{n}", "Heartbeat", {}]))
+        assert await closed(ws) == 1008
+    left = time.monotonic()
+    async with connect_station(gw.port, "CP-RECONNECT", "ocpp1.6") as ws:
+        for n in range(3):  # a fresh bucket (burst 5) would take all three
+            await ws.send(json.dumps([2, f"again{n}", "Heartbeat", {}]))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        refilled = (time.monotonic() - left) * 5  # tokens back at 5/s since the close
+    assert refilled < 2, "reconnecting took too long for this check"
+    assert reply[0] == 4 and reply[2] == "GenericError" and "rate limit" in reply[3]
 
 
 JSON = st.recursive(

@@ -9,7 +9,7 @@ from ocpp import OcppVersion
 from processors.dispatch import HANDLERS
 from tests.processors.conftest import Harness
 
-ISSUE_4 = {
+SESSION_ACTIONS = {
     OcppVersion.V16: ["BootNotification", "Heartbeat", "StatusNotification", "Authorize",
                       "StartTransaction", "StopTransaction", "MeterValues", "DataTransfer",
                       "DiagnosticsStatusNotification", "FirmwareStatusNotification"],
@@ -21,7 +21,7 @@ ISSUE_4 = {
 
 
 @pytest.mark.parametrize(
-    ("version", "action"), [(v, a) for v, actions in ISSUE_4.items() for a in actions]
+    ("version", "action"), [(v, a) for v, actions in SESSION_ACTIONS.items() for a in actions]
 )
 def test_handler_registered(version: OcppVersion, action: str) -> None:
     assert (version, action) in HANDLERS
@@ -56,3 +56,24 @@ def test_connecting_through_another_gateway_supersedes_the_open_connection() -> 
     assert same_gateway.supersede is None  # the gateway itself replaces its own connection
     moved = decide_record(state, connected("gw-b", "c3"), ctx(3))
     assert moved.supersede == ("gw-a", "c1")
+
+
+def test_connected_event_carries_how_the_gateway_admitted_the_station() -> None:
+    from datetime import UTC, datetime
+
+    from processors.decision import Context
+    from processors.dispatch import decide_record
+    from processors.state import StationState
+    from schemas.envelopes import Direction, FrameRecord, RecordKind
+
+    record = FrameRecord(kind=RecordKind.CONNECTED, station_id="CP-1", direction=Direction.IN,
+                         ocpp_version="ocpp2.0.1", gateway_id="gw-a", connection_id="c1",
+                         at=datetime.now(UTC), remote_address="10.0.0.7:5555",
+                         reason="security profile 2: Basic auth")  # fmt: skip
+    ctx = Context(station_id="CP-1", version=OcppVersion.V201, now=datetime.now(UTC),
+                  causation_id="frames/0/1", correlation_id="c1")  # fmt: skip
+    [event] = decide_record(StationState(), record, ctx).events
+    assert event.type == "StationConnected"
+    assert event.data == {"ocpp_version": "ocpp2.0.1", "gateway_id": "gw-a",
+                          "connection_id": "c1", "remote_address": "10.0.0.7:5555",
+                          "reason": "security profile 2: Basic auth"}  # fmt: skip
