@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from csms.config import Settings
+
 RESULTS = Path("bench/results")
 DOC = Path("docs/BENCHMARKS.md")
 
@@ -54,19 +56,35 @@ def run(quick: bool) -> dict[str, Any]:
     out["cpu"] = _module("bench.cpu_per_message", "--rate", "200", "--mix", "heartbeat")
     out["rebuild"] = _module("bench.rebuild", "--events", "100000" if quick else "1000000",
                              "--batch-size", "2000")  # fmt: skip
+    out["commit_interval_s"] = Settings().processor_commit_interval_s
     out["elapsed_s"] = round(time.time() - started)
     return out
 
 
 NOTES = """\
-Reading: the two cores are spent, per station round trip, mostly in the Faust processor and
-in the Kafka broker, not in the gateway or in the OCPP handlers (decide + evolve cost about
-0.13 ms per record, `python -m bench.sessions_sim`). Profiles (py-spy) of the processor show
-its time in aiokafka's producer and transaction requests, Faust's consumer thread hand-off
-and its commit/livelock timers (a commit every 5 ms, the latency bound of exactly-once
-replies), and the broker's share grows with the number of transactional requests. Below
-saturation (100 msg/s) the round trip is a few Kafka floors; above ~300 msg/s on this
-machine the processor falls behind and latency is queueing. Guarantees were not traded:
+Reading: per station round trip the two cores go mostly to the Faust processor and the Kafka
+broker (see the CPU table), not to the OCPP handlers (decide + evolve cost about 0.13 ms per
+record, `python -m bench.sessions_sim`). Three latency traps were found by tracing each
+message through the frames and delivery topics (gateway append → processor reply → gateway
+send) and fixed in `processors/kafka_clients.py` and the processor's defaults:
+
+- Faust's consumer waits up to 1.5 s per fetch; aiokafka leaves buffered partitions out of
+  the one fetch it keeps in flight, so under load the frames waited behind a fetch of idle
+  partitions: at 500 msg/s offered the frame → reply step was 1.55 s at p50 with the
+  processor 70% idle. Fetch wait now 10 ms: that step fell to ~0.6 s, answered rate 204 →
+  402 msg/s.
+- Faust committed each partition's transaction in turn, holding that partition's lock (and
+  so the agent) for every round trip; now concurrently.
+- A commit every 5 ms kept commits running back to back (Faust warned "Timer commit is
+  overlapping"): at 300 msg/s realistic p50 270 ms with a backlog; every 100 ms: p50 34 ms,
+  no backlog. Replies to station calls do not wait for the commit; CSMS-initiated calls and
+  events become visible at the commit (≤ 100 ms later).
+
+Beyond ~400 msg/s the machine itself is the limit: at 500 msg/s offered all processes
+together use ~1.8 of the 2 cores (processor 1.6 ms, broker 1.5 ms, gateway 0.9 ms, projector
+0.3 ms and the load generator 0.4 ms of CPU per message). 5,000 msg/s on these two cores
+would need under 0.4 ms of CPU per message for the whole path, an order of magnitude below
+what two Kafka hops with exactly-once transactions cost here. Guarantees were not traded:
 every number above is with acks=all, idempotent producers and exactly-once processing."""
 
 
@@ -90,7 +108,8 @@ def markdown(res: dict[str, Any], source: str) -> str:
         "processor, projector, API, Kafka, PostgreSQL) and the load generator share these cores.",
         "",
         "Guarantees held in every run: gateway producer acks=all + idempotent; processor "
-        "exactly-once (Kafka transactions, commit interval 5 ms); gateways read committed.",
+        f"exactly-once (Kafka transactions, commit interval "
+        f"{res.get('commit_interval_s', 0.1) * 1000:g} ms); gateways read committed.",
         "",
         "## 1. Connections (one gateway process, idle stations)",
         "",
