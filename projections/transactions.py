@@ -30,9 +30,14 @@ _COLUMNS = (
     "anomalies", "updated_at",
 )  # fmt: skip
 
+# Anomalies are stored sorted and distinct whichever way a row is written (so one merged
+# row and the rows it was merged from write the same value, see merge_updates).
+_VALUES = {c: f"%({c})s" for c in _COLUMNS} | {
+    "anomalies": "ARRAY(SELECT DISTINCT a FROM unnest(%(anomalies)s::text[]) a ORDER BY a)"
+}
 _INSERT = (
     f"INSERT INTO transactions AS t ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+    f"VALUES ({', '.join(_VALUES[c] for c in _COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
 )
 
 
@@ -40,9 +45,14 @@ def _row(event: EventEnvelope, status: str, **values: Any) -> dict[str, Any]:
     d = event.data
     row: dict[str, Any] = {c: d.get(c) for c in _COLUMNS}
     row.update(station_id=event.station_id, status=status, updated_at=event.occurred_at,
-               offline=bool(d.get("offline")), anomalies=array_literal(d.get("anomalies")),
-               missing_seq_nos=array_literal(d.get("missing_seq_nos")), **values)  # fmt: skip
+               offline=bool(d.get("offline")), anomalies=list(d.get("anomalies") or []),
+               missing_seq_nos=list(d.get("missing_seq_nos") or []), **values)  # fmt: skip
     return row
+
+
+def _params(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "anomalies": array_literal(row["anomalies"]),
+            "missing_seq_nos": array_literal(row["missing_seq_nos"])}  # fmt: skip
 
 
 def array_literal(values: object) -> str:
@@ -70,11 +80,35 @@ async def on_started(cur: AsyncCursor[object], event: EventEnvelope) -> None:
         id_token_type = COALESCE(t.id_token_type, EXCLUDED.id_token_type),
         id_token_status = COALESCE(t.id_token_status, EXCLUDED.id_token_status),
         reservation_id = EXCLUDED.reservation_id, remote_start_id = EXCLUDED.remote_start_id
-        """, row)  # fmt: skip
+        """, _params(row))  # fmt: skip
 
 
 async def on_updated(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    row = _row(event, "active")
+    await write_updated(cur, updated_row(event))
+
+
+def updated_row(event: EventEnvelope) -> dict[str, Any]:
+    return _row(event, "active")
+
+
+def merge_updates(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One row whose write has the effect of writing ``a`` then ``b`` (two TransactionUpdated
+    of one transaction), clause by clause of :func:`write_updated`: on insert the columns it
+    does not update keep ``a``'s values; ``COALESCE(EXCLUDED, t)`` keeps the latest non-null,
+    ``COALESCE(t, EXCLUDED)`` the first; ``EXCLUDED`` takes ``b``; ``offline`` ORs; anomalies
+    are the union (normalised by the statement)."""
+    merged = dict(a)
+    for column in ("evse_id", "connector_id", "id_token_status", "charging_state"):
+        merged[column] = a[column] if b[column] is None else b[column]
+    for column in ("id_token", "id_token_type"):
+        merged[column] = b[column] if a[column] is None else a[column]
+    merged.update(last_seq_no=b["last_seq_no"], missing_seq_nos=b["missing_seq_nos"],
+                  offline=a["offline"] or b["offline"],
+                  anomalies=[*a["anomalies"], *b["anomalies"]], updated_at=b["updated_at"])
+    return merged
+
+
+async def write_updated(cur: AsyncCursor[object], row: dict[str, Any]) -> None:
     await cur.execute(_INSERT + f"""
         evse_id = COALESCE(EXCLUDED.evse_id, t.evse_id),
         connector_id = COALESCE(EXCLUDED.connector_id, t.connector_id),
@@ -85,7 +119,7 @@ async def on_updated(cur: AsyncCursor[object], event: EventEnvelope) -> None:
         last_seq_no = EXCLUDED.last_seq_no, missing_seq_nos = EXCLUDED.missing_seq_nos,
         offline = t.offline OR EXCLUDED.offline, anomalies = {_MERGE_ANOMALIES},
         updated_at = EXCLUDED.updated_at
-        """, row)  # fmt: skip
+        """, _params(row))  # fmt: skip
 
 
 async def on_ended(cur: AsyncCursor[object], event: EventEnvelope) -> None:
@@ -103,7 +137,7 @@ async def on_ended(cur: AsyncCursor[object], event: EventEnvelope) -> None:
         missing_seq_nos = EXCLUDED.missing_seq_nos,
         offline = t.offline OR EXCLUDED.offline, anomalies = {_MERGE_ANOMALIES},
         updated_at = EXCLUDED.updated_at
-        """, row)  # fmt: skip
+        """, _params(row))  # fmt: skip
 
 
 _MV_COLUMNS = (

@@ -44,3 +44,14 @@ async def test_the_app_uses_the_tuned_clients() -> None:
                                      topics=Topics("t"), partitions=2))  # fmt: skip
     assert app.transport.Producer is ConcurrentCommitProducer
     assert app.transport.Consumer is ShortFetchConsumer
+
+
+async def test_the_worker_consumer_waits_at_most_the_short_fetch_wait() -> None:
+    from processors.kafka_clients import FETCH_MAX_WAIT_MS
+
+    app = create_app(ProcessorConfig(app_id="tuned-fetch", bootstrap="127.0.0.1:1",
+                                     topics=Topics("t"), partitions=2))  # fmt: skip
+    thread = app.consumer._thread  # type: ignore[attr-defined]
+    consumer = thread._create_worker_consumer(app.transport)
+    # AIOKafkaConsumer.start() builds its Fetcher with this value.
+    assert consumer._fetch_max_wait_ms == FETCH_MAX_WAIT_MS

@@ -1,0 +1,90 @@
+"""Folded writes (projections/projector.py ``FOLD``) on the real database: a batch that merges
+a transaction's TransactionUpdated events leaves exactly the rows that applying every event
+on its own leaves, for random sequences of Started / Updated / Ended."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from aiokafka import ConsumerRecord
+
+from csms.config import Settings
+from projections.projector import Projector
+from schemas.envelopes import EventEnvelope
+
+pytestmark = pytest.mark.integration
+
+BASE_ID = 9_100_000
+BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+ANOMALIES = ["meter_stop_below_start", "seq_no_gap", "a_b", "ab", "Zeta", 'quote"d']
+
+
+def _maybe(rng: random.Random, *values: Any) -> Any:
+    return rng.choice([None, *values])
+
+
+def _event(rng: random.Random, kind: str, txn: int, n: int) -> EventEnvelope:
+    data: dict[str, Any] = {
+        "id": txn, "transaction_id": f"tx-{txn}", "ocpp_version": "ocpp2.0.1",
+        "evse_id": _maybe(rng, 1, 2), "connector_id": _maybe(rng, 1, 2),
+        "id_token": _maybe(rng, "TAG-A", "TAG-B"), "id_token_type": _maybe(rng, "ISO14443"),
+        "id_token_status": _maybe(rng, "Accepted", "Blocked"),
+        "charging_state": _maybe(rng, "Charging", "SuspendedEV"),
+        "last_seq_no": rng.randint(0, 50), "seq_no": rng.randint(0, 50),
+        "missing_seq_nos": rng.sample(range(1, 30), rng.randint(0, 3)),
+        "offline": rng.random() < 0.2,
+        "anomalies": rng.sample(ANOMALIES, rng.randint(0, 2)),
+    }  # fmt: skip
+    if kind == "TransactionStarted":
+        data.update(started_at=BASE_TIME.isoformat(), meter_start_wh=rng.choice([None, 100.0]))
+    if kind == "TransactionEnded":
+        data.update(stopped_at=(BASE_TIME + timedelta(hours=1)).isoformat(),
+                    meter_stop_wh=500.0, energy_wh=400.0, stop_reason="Local")  # fmt: skip
+    return EventEnvelope(event_id=uuid.uuid4(), type=kind, schema_version=1,
+                         station_id=f"FOLD-{txn % 3}",
+                         occurred_at=BASE_TIME + timedelta(seconds=n),
+                         causation_id="test", correlation_id="test", data=data)  # fmt: skip
+
+
+def _sequence(rng: random.Random) -> list[EventEnvelope]:
+    events = []
+    for n in range(rng.randint(5, 40)):
+        kind = rng.choices(["TransactionUpdated", "TransactionStarted", "TransactionEnded"],
+                           weights=[8, 1, 1])[0]  # fmt: skip
+        events.append(_event(rng, kind, BASE_ID + rng.randint(0, 3), n))
+    return events
+
+
+def _records(events: list[EventEnvelope]) -> list[ConsumerRecord[bytes, bytes]]:
+    return [ConsumerRecord("events", 0, i, 0, 0, None, e.encode(), None, 0, 0, [])
+            for i, e in enumerate(events)]  # fmt: skip
+
+
+async def _rows_after(projector: Projector, db: psycopg.AsyncConnection[object],
+                      batches: list[list[ConsumerRecord[bytes, bytes]]]) -> list[Any]:  # fmt: skip
+    """The transactions rows the batches leave (rolled back afterwards)."""
+    for batch in batches:
+        await projector._apply_records(db, batch)
+    async with db.cursor() as cur:
+        await cur.execute("SELECT * FROM transactions WHERE id >= %s ORDER BY id", (BASE_ID,))
+        rows = await cur.fetchall()
+    await db.rollback()
+    return rows
+
+
+async def test_folded_batches_leave_the_rows_of_one_write_per_event(settings: Settings) -> None:
+    projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
+                          topics=["events"])  # fmt: skip
+    rng = random.Random(20261122)
+    async with await psycopg.AsyncConnection.connect(settings.libpq_url) as db:
+        for case in range(150):
+            records = _records(_sequence(rng))
+            one_by_one = await _rows_after(projector, db, [[r] for r in records])
+            in_one_batch = await _rows_after(projector, db, [records])
+            assert in_one_batch == one_by_one, f"case {case}"
+            assert one_by_one, "every sequence writes at least one transaction"
