@@ -29,11 +29,5 @@ def isolated(**overrides: Any) -> Iterator[Settings]:
 
 @contextlib.contextmanager
 def running_stack(log_dir: Path, **overrides: Any) -> Iterator[ServiceSet]:
-    with isolated(**overrides) as settings:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        services = ServiceSet(settings, log_dir)
-        try:
-            services.start_all()
-            yield services
-        finally:
-            services.stop_all()
+    with isolated(**overrides) as settings, ServiceSet.running(settings, log_dir) as services:
+        yield services

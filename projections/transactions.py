@@ -83,10 +83,6 @@ async def on_started(cur: AsyncCursor[object], event: EventEnvelope) -> None:
         """, _params(row))  # fmt: skip
 
 
-async def on_updated(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    await write_updated(cur, updated_row(event))
-
-
 def updated_row(event: EventEnvelope) -> dict[str, Any]:
     return _row(event, "active")
 

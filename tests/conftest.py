@@ -58,11 +58,9 @@ def settings(base_settings: Settings) -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceSet]:
     """The whole CSMS (gateway, processor, projector, API) as separate processes."""
-    services = ServiceSet(settings, tmp_path_factory.mktemp("logs"))
-    try:
-        services.start_all()
-        yield services
-    finally:
-        services.stop_all()
-        if os.environ.get("CSMS_TEST_SHOW_LOGS"):
-            services.dump_logs()
+    with ServiceSet.running(settings, tmp_path_factory.mktemp("logs")) as services:
+        try:
+            yield services
+        finally:
+            if os.environ.get("CSMS_TEST_SHOW_LOGS"):
+                services.dump_logs()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -50,6 +52,18 @@ class ServiceSet:
         self.wait_port(self.settings.gateway_port)
         self.wait_port(self.settings.api_port)
         self.assert_alive()
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, settings: Settings, log_dir: Path) -> Iterator[ServiceSet]:
+        """The whole CSMS for the ``with`` block, stopped after it whatever happens."""
+        log_dir.mkdir(parents=True, exist_ok=True)
+        services = cls(settings, log_dir)
+        try:
+            services.start_all()
+            yield services
+        finally:
+            services.stop_all()
 
     def stop(self, name: str, *, kill: bool = False) -> None:
         proc = self.procs.pop(name, None)

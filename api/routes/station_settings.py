@@ -6,7 +6,7 @@ by the station's own device model), ordered by its natural key."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
 
 class Row(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+R = TypeVar("R", bound=Row)
 
 
 class ConfigurationKey(Row):
@@ -81,6 +84,10 @@ class LocalListVersion(Row):
     updated_at: datetime
 
 
+async def _listed(model: type[R], db: DbDep, table: Table, station_id: str) -> list[R]:
+    return [model.model_validate(r) for r in await _rows(db, table, station_id)]
+
+
 async def _rows(db: DbDep, table: Table, station_id: str) -> list[Any]:
     known = (await db.execute(select(stations.c.station_id)
                               .where(stations.c.station_id == station_id))).first()  # fmt: skip
@@ -94,21 +101,19 @@ async def _rows(db: DbDep, table: Table, station_id: str) -> list[Any]:
 @router.get("/configuration", responses=NOT_FOUND)
 async def get_configuration(station_id: str, db: DbDep) -> list[ConfigurationKey]:
     """OCPP 1.6 configuration keys, as last read (GetConfiguration) or changed."""
-    return [ConfigurationKey.model_validate(r)
-            for r in await _rows(db, station_configuration, station_id)]  # fmt: skip
+    return await _listed(ConfigurationKey, db, station_configuration, station_id)
 
 
 @router.get("/variables", responses=NOT_FOUND)
 async def get_variables(station_id: str, db: DbDep) -> list[Variable]:
     """OCPP 2.0.1 device-model variables, from GetVariables / SetVariables / NotifyReport."""
-    return [Variable.model_validate(r) for r in await _rows(db, station_variables, station_id)]
+    return await _listed(Variable, db, station_variables, station_id)
 
 
 @router.get("/charging-profiles", responses=NOT_FOUND)
 async def get_charging_profiles(station_id: str, db: DbDep) -> list[ChargingProfile]:
     """Charging profiles the station accepted, per EVSE (0 = the whole station)."""
-    return [ChargingProfile.model_validate(r)
-            for r in await _rows(db, charging_profiles, station_id)]  # fmt: skip
+    return await _listed(ChargingProfile, db, charging_profiles, station_id)
 
 
 @router.get("/reservations", responses=NOT_FOUND)
@@ -117,8 +122,7 @@ async def get_reservations(station_id: str, db: DbDep) -> list[Reservation]:
     stations end reservations silently (§5.13), and the read model stays a pure function of
     the events."""
     now = datetime.now(UTC)
-    return [_as_of(Reservation.model_validate(r), now)
-            for r in await _rows(db, reservations, station_id)]  # fmt: skip
+    return [_as_of(r, now) for r in await _listed(Reservation, db, reservations, station_id)]
 
 
 def _as_of(reservation: Reservation, now: datetime) -> Reservation:

@@ -33,12 +33,8 @@ def timing_settings(base_settings: Settings) -> Iterator[Settings]:
 @pytest.fixture(scope="module")
 def timing_stack(timing_settings: Settings,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceSet]:  # fmt: skip
-    services = ServiceSet(timing_settings, tmp_path_factory.mktemp("timing-logs"))
-    try:
-        services.start_all()
+    with ServiceSet.running(timing_settings, tmp_path_factory.mktemp("timing-logs")) as services:
         yield services
-    finally:
-        services.stop_all()
 
 
 async def test_timeout_then_late_answer_is_recorded_and_the_next_call_proceeds(
