@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Double,
+    Index,
     Integer,
     MetaData,
     String,
@@ -236,3 +237,15 @@ local_list_versions = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Indexes the API's queries rely on (built by the migrations; declared here so that
+# tests/infra/test_migrations.py can check the two agree).
+Index("station_notifications_by_station", station_notifications.c.station_id,
+      station_notifications.c.kind, station_notifications.c.at)
+Index("transactions_station_wire_id", transactions.c.station_id, transactions.c.transaction_id)
+Index("transactions_by_start", transactions.c.started_at, transactions.c.id)
+Index("transactions_by_status", transactions.c.status, transactions.c.station_id)
+Index("meter_values_by_transaction", meter_values.c.transaction_pk, meter_values.c.sampled_at)
+Index("meter_values_by_station", meter_values.c.station_id, meter_values.c.sampled_at)
+Index("calls_station_created", calls.c.station_id, calls.c.created_at)
