@@ -109,6 +109,9 @@ def _ensure_role_and_database(bins: Path, data: Path) -> None:
         "DO $$ BEGIN CREATE ROLE csms LOGIN CREATEDB PASSWORD 'csms'; "
         "EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
     ))  # fmt: skip
+    # DROP DATABASE ... WITH (FORCE) of a database that autovacuum is working on must end
+    # that worker, which PostgreSQL 15 allows a non-superuser only through pg_signal_backend.
+    _psql(bins, data, f"GRANT pg_signal_backend TO {ROLE}")
     exists = _psql(bins, data, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
     if exists.strip() != "1":
         _psql(bins, data, f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
