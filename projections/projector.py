@@ -43,6 +43,10 @@ Apply = Callable[[AsyncCursor[object], EventEnvelope], Awaitable[None]]
 
 READ_MODEL_V1 = READ_MODEL
 
+# A partition's batches on their way from the fetching task to the partition's own task;
+# None: no more.
+_Queue = asyncio.Queue[list[ConsumerRecord[bytes, bytes]] | None]
+
 
 async def _report_received(cur: AsyncCursor[object], event: EventEnvelope) -> None:
     """A NotifyReport part is kept verbatim and feeds the station's known variables."""
@@ -156,13 +160,14 @@ class Projector:
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Follow the topic until :meth:`stop` is called.
+        """Follow the topics until :meth:`stop` is called.
 
-        Partitions are applied concurrently, each on its own connection: a partition's
-        events touch only its own stations' rows (the events log is keyed by station id),
-        and each batch commits its rows with its own partition's offset. While PostgreSQL
-        executes one partition's batch, the projector decodes the next (two cores, two
-        processes busy instead of taking turns).
+        Partitions are applied concurrently, each by its own task on its own connection: a
+        partition's events touch only its own stations' rows (the events log is keyed by
+        station id), and each batch commits its rows with its own partition's offset. One
+        task fetches and hands each partition its batches through a short queue, so while
+        PostgreSQL executes one partition's batch the projector decodes another's (two
+        cores, both busy instead of taking turns).
         """
         async with (
             await _connect(self.database_url) as db,
@@ -176,14 +181,35 @@ class Projector:
             try:
                 tps = await self._assign(consumer, db)
                 log.info("projection %s following %s", self.name, ", ".join(self.topics))
-                while not self._stopping.is_set():
-                    batches = await consumer.getmany(
-                        timeout_ms=200, max_records=self.batch_size * len(tps)
-                    )
-                    work = [(await conns.get(tp), tp, records) for tp, records in batches.items()]
-                    await asyncio.gather(*(self._apply_batch(*w) for w in work))
+                queues: dict[TopicPartition, _Queue] = {
+                    tp: asyncio.Queue(maxsize=2) for tp in tps
+                }
+                try:
+                    async with asyncio.TaskGroup() as tasks:
+                        for tp, queue in queues.items():
+                            tasks.create_task(self._follow(conns, tp, queue))
+                        tasks.create_task(self._fetch(consumer, queues))
+                except BaseExceptionGroup as failed:
+                    raise failed.exceptions[0] from failed  # the first failure
             finally:
                 await consumer.stop()
+
+    async def _fetch(self, consumer: AIOKafkaConsumer,
+                     queues: dict[TopicPartition, _Queue]) -> None:  # fmt: skip
+        """Hand out batches until stopped, then tell every partition's task to end (a failed
+        task instead ends them all through the task group)."""
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(
+                timeout_ms=200, max_records=self.batch_size * len(queues)
+            )
+            for tp, records in batches.items():
+                await queues[tp].put(records)
+        for queue in queues.values():
+            await queue.put(None)
+
+    async def _follow(self, conns: _Connections, tp: TopicPartition, queue: _Queue) -> None:
+        while (records := await queue.get()) is not None:
+            await self._apply_batch(await conns.get(tp), tp, records)
 
     def stop(self) -> None:
         self._stopping.set()

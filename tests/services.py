@@ -26,6 +26,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+# What ``csms projector --rebuild`` logs once the read models are empty (csms/services.py).
+REBUILD_STARTED = "read models emptied"
+
+
 class ServiceSet:
     def __init__(self, settings: Settings, log_dir: Path) -> None:
         self.settings = settings
@@ -79,6 +83,21 @@ class ServiceSet:
     def stop_all(self) -> None:
         for name in list(self.procs):
             self.stop(name)
+
+    def restart_rebuilding(self, timeout_s: float = 60.0) -> None:
+        """Restart the projector with ``--rebuild`` and wait until it has emptied the read
+        models: before that, the old rows and offsets still show, and a reader would take
+        them for the rebuilt ones (or lock a table against the rebuild's TRUNCATE)."""
+        emptied = self.log_text("projector").count(REBUILD_STARTED)
+        self.stop("projector")
+        self.start("projector", "--rebuild")
+        deadline = time.monotonic() + timeout_s
+        while self.log_text("projector").count(REBUILD_STARTED) == emptied:
+            if time.monotonic() > deadline:
+                self.dump_logs()
+                raise TimeoutError(f"the projector did not empty the read models in {timeout_s}s")
+            self.assert_alive()
+            time.sleep(0.1)
 
     def wait_port(self, port: int, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s

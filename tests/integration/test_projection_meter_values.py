@@ -51,27 +51,31 @@ async def _stored(settings: Settings, batches: list[list[bytes]]) -> list[Any]:
     """The meter_values rows the batches leave (rolled back afterwards)."""
     projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
                           topics=["events"])  # fmt: skip
-    async with await psycopg.AsyncConnection.connect(settings.libpq_url) as db:
-        async with db.transaction(force_rollback=True):
-            for batch in batches:
-                gathered = await projector._apply_records(db, _records(batch))
-                async with db.cursor() as cur:
-                    for event_type, lines in gathered.items():
-                        await BULK[event_type].write(cur, lines)
+    async with (
+        await psycopg.AsyncConnection.connect(settings.libpq_url) as db,
+        db.transaction(force_rollback=True),
+    ):
+        for batch in batches:
+            gathered = await projector._apply_records(db, _records(batch))
             async with db.cursor() as cur:
-                await cur.execute(
-                    "SELECT event_id, seq, station_id, transaction_pk, transaction_id, evse_id,"
-                    " connector_id, sampled_at, measurand, phase, value, multiplier,"
-                    " canonical_value, signed_data, source FROM meter_values"
-                    " WHERE station_id LIKE 'MV-%%' ORDER BY event_id, seq"
-                )
-                return await cur.fetchall()
+                for event_type, lines in gathered.items():
+                    await BULK[event_type].write(cur, lines)
+        async with db.cursor() as cur:
+            await cur.execute(
+                "SELECT event_id, seq, station_id, transaction_pk, transaction_id, evse_id,"
+                " connector_id, sampled_at, measurand, phase, value, multiplier,"
+                " canonical_value, signed_data, source FROM meter_values"
+                " WHERE station_id LIKE 'MV-%%' ORDER BY event_id, seq"
+            )
+            return await cur.fetchall()
 
 
 async def test_every_field_arrives_as_the_event_carried_it(settings: Settings) -> None:
     signed = {"signedMeterData": AWKWARD, "encodingMethod": "OCMF", "n": [1, 2.5, None]}
-    event = _event([_sample(0, value=AWKWARD, phase="L1"),
-                    _sample(1, signed_data=signed, multiplier=-3, canonical_value=0.1)])  # fmt: skip
+    event = _event([
+        _sample(0, value=AWKWARD, phase="L1"),
+        _sample(1, signed_data=signed, multiplier=-3, canonical_value=0.1),
+    ])  # fmt: skip
     rows = await _stored(settings, [[event.encode()]])
     assert rows == [
         (event.event_id, 0, "MV-1", 77, "tx-77", 1, None, AT,

@@ -50,8 +50,7 @@ async def test_rebuild_from_offset_zero_gives_identical_rows(
     before = snapshot(settings.libpq_url)
     assert sum(1 for row in before["stations"] if str(row[0]).startswith("RB-")) == 6
 
-    stack.stop("projector")
-    stack.start("projector", "--rebuild")
+    stack.restart_rebuilding()
     await wait_caught_up(settings.bootstrap, settings.libpq_url, topics)
     assert snapshot(settings.libpq_url) == before
 

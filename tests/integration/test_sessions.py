@@ -377,8 +377,7 @@ async def test_rebuild_from_offset_zero_reproduces_the_sessions(
     assert len(before["transactions"]) >= 5 and len(before["meter_values"]) >= 10
     assert before["tokens"] and before["connectors"]
 
-    stack.stop("projector")
-    stack.start("projector", "--rebuild")
+    stack.restart_rebuilding()
     await wait_caught_up(settings.bootstrap, settings.libpq_url, topics)
     after = snapshot(settings.libpq_url)
     assert after.keys() == before.keys()
