@@ -58,7 +58,6 @@ HANDLERS: Mapping[str, Apply] = {
     "StationBooted": stations.on_booted,
     "StationConnected": stations.on_connected,
     "StationDisconnected": stations.on_disconnected,
-    "ConnectorStatusChanged": stations.on_connector_status,
     "TransactionStarted": transactions.on_started,
     "TransactionEnded": transactions.on_ended,
     **{kind: notifications.on_notification for kind in notifications.KINDS},
@@ -132,6 +131,11 @@ FOLD: Mapping[str, Fold] = {
     "TransactionUpdated": Fold(
         _transaction_pk, transactions.updated_row, transactions.merge_updates,
         transactions.write_updated, frozenset({"TransactionStarted", "TransactionEnded"}),
+    ),
+    # A station reports its connectors' status at every session's start and end.
+    "ConnectorStatusChanged": Fold(
+        stations.connector_key, stations.connector_row, stations.later_status,
+        stations.write_connector_status, frozenset(),
     ),
 }  # fmt: skip
 PROJECTED = frozenset(HANDLERS) | frozenset(BULK) | frozenset(FOLD)

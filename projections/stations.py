@@ -3,7 +3,9 @@ connection state, admin configuration, connector status."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Hashable
+from datetime import UTC, datetime
+from typing import Any
 
 from psycopg import AsyncCursor
 
@@ -88,9 +90,31 @@ async def on_configured(cur: AsyncCursor[object], event: EventEnvelope) -> None:
     )  # fmt: skip
 
 
-async def on_connector_status(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    """The latest status per connector; a late report (older ``status_at``) changes nothing."""
+def connector_key(event: EventEnvelope) -> Hashable:
     d = event.data
+    return (event.station_id, d["evse_id"], d["connector_id"])
+
+
+def connector_row(event: EventEnvelope) -> dict[str, Any]:
+    d = event.data
+    at = datetime.fromisoformat(d["status_at"])
+    return {
+        "id": event.station_id, "evse": d["evse_id"], "conn": d["connector_id"],
+        "status": d["status"], "at": at if at.tzinfo else at.replace(tzinfo=UTC),
+        "err": d.get("error_code"), "info": d.get("info"), "vendor": d.get("vendor_id"),
+        "verr": d.get("vendor_error_code"),
+    }  # fmt: skip
+
+
+def later_status(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One row whose write has the effect of writing ``a`` then ``b`` (two reports of one
+    connector): the later ``status_at`` wins, and of two equal ones the second, as in
+    :func:`write_connector_status`."""
+    return b if b["at"] >= a["at"] else a
+
+
+async def write_connector_status(cur: AsyncCursor[object], row: dict[str, Any]) -> None:
+    """The latest status per connector; a late report (older ``status_at``) changes nothing."""
     await cur.execute(
         """
         INSERT INTO connectors AS c (station_id, evse_id, connector_id, status, status_at,
@@ -103,13 +127,8 @@ async def on_connector_status(cur: AsyncCursor[object], event: EventEnvelope) ->
             vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code
         WHERE c.status_at <= EXCLUDED.status_at
         """,
-        {
-            "id": event.station_id, "evse": d["evse_id"], "conn": d["connector_id"],
-            "status": d["status"], "at": d["status_at"], "err": d.get("error_code"),
-            "info": d.get("info"), "vendor": d.get("vendor_id"),
-            "verr": d.get("vendor_error_code"),
-        },
-    )  # fmt: skip
+        row,
+    )
 
 
 async def touch_many(cur: AsyncCursor[object], seen: dict[str, datetime]) -> None:

@@ -1,6 +1,7 @@
 """Folded writes (projections/projector.py ``FOLD``) on the real database: a batch that merges
-a transaction's TransactionUpdated events leaves exactly the rows that applying every event
-on its own leaves, for random sequences of Started / Updated / Ended."""
+a transaction's TransactionUpdated events, or a connector's status reports, leaves exactly
+the rows that applying every event on its own leaves, for random sequences (Started /
+Updated / Ended; reports in and out of order)."""
 
 from __future__ import annotations
 
@@ -65,13 +66,17 @@ def _records(events: list[EventEnvelope]) -> list[ConsumerRecord[bytes, bytes]]:
             for i, e in enumerate(events)]  # fmt: skip
 
 
+TRANSACTIONS = f"SELECT * FROM transactions WHERE id >= {BASE_ID} ORDER BY id"
+
+
 async def _rows_after(projector: Projector, db: psycopg.AsyncConnection[object],
-                      batches: list[list[ConsumerRecord[bytes, bytes]]]) -> list[Any]:  # fmt: skip
-    """The transactions rows the batches leave (rolled back afterwards)."""
+                      batches: list[list[ConsumerRecord[bytes, bytes]]],
+                      query: str = TRANSACTIONS) -> list[Any]:  # fmt: skip
+    """The rows ``query`` reads after the batches (rolled back afterwards)."""
     for batch in batches:
         await projector._apply_records(db, batch)
     async with db.cursor() as cur:
-        await cur.execute("SELECT * FROM transactions WHERE id >= %s ORDER BY id", (BASE_ID,))
+        await cur.execute(query)
         rows = await cur.fetchall()
     await db.rollback()
     return rows
@@ -88,3 +93,36 @@ async def test_folded_batches_leave_the_rows_of_one_write_per_event(settings: Se
             in_one_batch = await _rows_after(projector, db, [records])
             assert in_one_batch == one_by_one, f"case {case}"
             assert one_by_one, "every sequence writes at least one transaction"
+
+
+def _status(rng: random.Random, n: int) -> EventEnvelope:
+    """A connector status report; reports arrive late (an older ``status_at``) or with
+    the same ``status_at`` as an earlier one."""
+    data = {"evse_id": rng.choice([0, 1]), "connector_id": rng.choice([1, 2]),
+            "status": rng.choice(["Available", "Occupied", "Faulted", "Unavailable"]),
+            "status_at": (BASE_TIME + timedelta(seconds=rng.randint(0, 6))).isoformat(),
+            "error_code": _maybe(rng, "NoError", "GroundFailure"), "info": _maybe(rng, "x"),
+            "vendor_id": None, "vendor_error_code": None}  # fmt: skip
+    return EventEnvelope(event_id=uuid.uuid4(), type="ConnectorStatusChanged",
+                         schema_version=1, station_id=f"FOLD-C{rng.randint(0, 1)}",
+                         occurred_at=BASE_TIME + timedelta(seconds=n), causation_id="test",
+                         correlation_id="test", data=data)  # fmt: skip
+
+
+CONNECTORS = ("SELECT * FROM connectors WHERE station_id LIKE 'FOLD-C%%'"
+              " ORDER BY station_id, evse_id, connector_id")  # fmt: skip
+
+
+async def test_folded_connector_reports_leave_the_rows_of_one_write_each(
+    settings: Settings,
+) -> None:
+    projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
+                          topics=["events"])  # fmt: skip
+    rng = random.Random(20261123)
+    async with await psycopg.AsyncConnection.connect(settings.libpq_url) as db:
+        for case in range(150):
+            records = _records([_status(rng, n) for n in range(rng.randint(2, 25))])
+            one_by_one = await _rows_after(projector, db, [[r] for r in records], CONNECTORS)
+            in_one_batch = await _rows_after(projector, db, [records], CONNECTORS)
+            assert in_one_batch == one_by_one, f"case {case}"
+            assert one_by_one, "every sequence writes at least one connector"
