@@ -9,9 +9,12 @@ it does not know better.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
 from operator import itemgetter
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
 import orjson
@@ -22,10 +25,6 @@ from schemas.envelopes import EventEnvelope
 
 TABLES = ("transactions", "meter_values")
 
-_MERGE_ANOMALIES = (
-    "ARRAY(SELECT DISTINCT a FROM unnest(t.anomalies || EXCLUDED.anomalies) a ORDER BY a)"
-)
-
 _COLUMNS = (
     "id", "station_id", "transaction_id", "ocpp_version", "evse_id", "connector_id", "id_token",
     "id_token_type", "id_token_status", "stop_id_token", "started_at", "stopped_at",
@@ -35,7 +34,7 @@ _COLUMNS = (
 )  # fmt: skip
 
 # Anomalies are stored sorted and distinct whichever way a row is written (so one merged
-# row and the rows it was merged from write the same value, see merge_updates).
+# write and the writes it was merged from store the same value, see merge_writes).
 _VALUES = {c: f"%({c})s" for c in _COLUMNS} | {
     "anomalies": "ARRAY(SELECT DISTINCT a FROM unnest(%(anomalies)s::text[]) a ORDER BY a)"
 }
@@ -76,68 +75,135 @@ def _element(value: object) -> str:
     return f'"{text}"'
 
 
-async def on_started(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    row = _row(event, "active", last_seq_no=event.data.get("seq_no"))
-    await cur.execute(_INSERT + """
-        started_at = EXCLUDED.started_at, meter_start_wh = EXCLUDED.meter_start_wh,
-        id_token = COALESCE(t.id_token, EXCLUDED.id_token),
-        id_token_type = COALESCE(t.id_token_type, EXCLUDED.id_token_type),
-        id_token_status = COALESCE(t.id_token_status, EXCLUDED.id_token_status),
-        reservation_id = EXCLUDED.reservation_id, remote_start_id = EXCLUDED.remote_start_id
-        """, _params(row))  # fmt: skip
+class Op(Enum):
+    """What a write does to a column of a row that is already there (``t``) with its
+    operand ``v``; a column a write has no op for keeps its value."""
+
+    SET = "v"
+    NEWER = "COALESCE(v, t)"  # the latest non-null
+    FIRST = "COALESCE(t, v)"  # the first non-null
+    OR = "t OR v"
+    UNION = "t ∪ v"  # anomalies: distinct, sorted by the statement
 
 
-def updated_row(event: EventEnvelope) -> dict[str, Any]:
-    return _row(event, "active")
+_ON_STARTED = {
+    "started_at": Op.SET, "meter_start_wh": Op.SET, "id_token": Op.FIRST,
+    "id_token_type": Op.FIRST, "id_token_status": Op.FIRST, "reservation_id": Op.SET,
+    "remote_start_id": Op.SET,
+}  # fmt: skip
+_ON_UPDATED = {
+    "evse_id": Op.NEWER, "connector_id": Op.NEWER, "id_token": Op.FIRST,
+    "id_token_type": Op.FIRST, "id_token_status": Op.NEWER, "charging_state": Op.NEWER,
+    "last_seq_no": Op.SET, "missing_seq_nos": Op.SET, "offline": Op.OR,
+    "anomalies": Op.UNION, "updated_at": Op.SET,
+}  # fmt: skip
+_ON_ENDED = {
+    "evse_id": Op.NEWER, "connector_id": Op.NEWER, "stopped_at": Op.SET,
+    "meter_start_wh": Op.NEWER, "meter_stop_wh": Op.SET, "energy_wh": Op.SET,
+    "stop_reason": Op.SET, "stop_id_token": Op.SET, "status": Op.SET,
+    "charging_state": Op.NEWER, "last_seq_no": Op.NEWER, "missing_seq_nos": Op.SET,
+    "offline": Op.OR, "anomalies": Op.UNION, "updated_at": Op.SET,
+}  # fmt: skip
 
 
-def merge_updates(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """One row whose write has the effect of writing ``a`` then ``b`` (two TransactionUpdated
-    of one transaction), clause by clause of :func:`write_updated`: on insert the columns it
-    does not update keep ``a``'s values; ``COALESCE(EXCLUDED, t)`` keeps the latest non-null,
-    ``COALESCE(t, EXCLUDED)`` the first; ``EXCLUDED`` takes ``b``; ``offline`` ORs; anomalies
-    are the union (normalised by the statement)."""
-    merged = dict(a)
-    for column in ("evse_id", "connector_id", "id_token_status", "charging_state"):
-        merged[column] = a[column] if b[column] is None else b[column]
-    for column in ("id_token", "id_token_type"):
-        merged[column] = b[column] if a[column] is None else a[column]
-    merged.update(last_seq_no=b["last_seq_no"], missing_seq_nos=b["missing_seq_nos"],
-                  offline=a["offline"] or b["offline"],
-                  anomalies=[*a["anomalies"], *b["anomalies"]], updated_at=b["updated_at"])
-    return merged
+@dataclass(frozen=True, slots=True)
+class Write:
+    """An upsert of one transaction's row: ``row`` when there is none yet, else each column
+    of ``ops`` changed by its op and operand. A batch's Started / Updated / Ended events of
+    one transaction merge (:func:`merge_writes`) into one such write."""
+
+    row: dict[str, Any]
+    ops: dict[str, tuple[Op, Any]]
 
 
-async def write_updated(cur: AsyncCursor[object], row: dict[str, Any]) -> None:
-    await cur.execute(_INSERT + f"""
-        evse_id = COALESCE(EXCLUDED.evse_id, t.evse_id),
-        connector_id = COALESCE(EXCLUDED.connector_id, t.connector_id),
-        id_token = COALESCE(t.id_token, EXCLUDED.id_token),
-        id_token_type = COALESCE(t.id_token_type, EXCLUDED.id_token_type),
-        id_token_status = COALESCE(EXCLUDED.id_token_status, t.id_token_status),
-        charging_state = COALESCE(EXCLUDED.charging_state, t.charging_state),
-        last_seq_no = EXCLUDED.last_seq_no, missing_seq_nos = EXCLUDED.missing_seq_nos,
-        offline = t.offline OR EXCLUDED.offline, anomalies = {_MERGE_ANOMALIES},
-        updated_at = EXCLUDED.updated_at
-        """, _params(row))  # fmt: skip
+def transaction_key(event: EventEnvelope) -> Hashable:
+    key: Hashable = event.data["id"]
+    return key
 
 
-async def on_ended(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    row = _row(event, "completed")
-    await cur.execute(_INSERT + f"""
-        evse_id = COALESCE(EXCLUDED.evse_id, t.evse_id),
-        connector_id = COALESCE(EXCLUDED.connector_id, t.connector_id),
-        stopped_at = EXCLUDED.stopped_at,
-        meter_start_wh = COALESCE(EXCLUDED.meter_start_wh, t.meter_start_wh),
-        meter_stop_wh = EXCLUDED.meter_stop_wh, energy_wh = EXCLUDED.energy_wh,
-        stop_reason = EXCLUDED.stop_reason, stop_id_token = EXCLUDED.stop_id_token,
-        status = 'completed',
-        charging_state = COALESCE(EXCLUDED.charging_state, t.charging_state),
-        last_seq_no = COALESCE(EXCLUDED.last_seq_no, t.last_seq_no),
-        missing_seq_nos = EXCLUDED.missing_seq_nos,
-        offline = t.offline OR EXCLUDED.offline, anomalies = {_MERGE_ANOMALIES},
-        updated_at = EXCLUDED.updated_at
-        """, _params(row))  # fmt: skip
+def transaction_write(event: EventEnvelope) -> Write:
+    """The write of one TransactionStarted, TransactionUpdated or TransactionEnded."""
+    if event.type == "TransactionStarted":
+        row, ops = _row(event, "active", last_seq_no=event.data.get("seq_no")), _ON_STARTED
+    elif event.type == "TransactionEnded":
+        row, ops = _row(event, "completed"), _ON_ENDED
+    else:
+        row, ops = _row(event, "active"), _ON_UPDATED
+    return Write(row, {column: (op, row[column]) for column, op in ops.items()})
+
+
+def merge_writes(a: Write, b: Write) -> Write:
+    """One write with the effect of writing ``a`` then ``b``: with no row yet, ``a`` inserts
+    and ``b`` changes that row; with a row, ``b``'s ops follow ``a``'s, column by column."""
+    row = {c: _apply(b.ops[c], a.row[c]) if c in b.ops else a.row[c] for c in _COLUMNS}
+    ops = dict(a.ops)
+    for column, second in b.ops.items():
+        first = a.ops.get(column)
+        ops[column] = second if first is None else _then(first, second)
+    return Write(row, ops)
+
+
+def _apply(op: tuple[Op, Any], t: Any) -> Any:
+    kind, v = op
+    if kind is Op.SET:
+        return v
+    if kind is Op.NEWER:
+        return t if v is None else v
+    if kind is Op.FIRST:
+        return v if t is None else t
+    if kind is Op.OR:
+        return bool(t) or bool(v)
+    return [*t, *v]  # UNION; the statement makes it distinct and sorted
+
+
+def _then(first: tuple[Op, Any], second: tuple[Op, Any]) -> tuple[Op, Any]:
+    """One op with the effect of ``first`` then ``second`` on any value of the column."""
+    (op1, v1), (op2, v2) = first, second
+    if op2 is Op.SET or (op2 is Op.NEWER and v2 is not None):
+        return (Op.SET, v2)
+    if op2 is Op.NEWER:  # a null operand changes nothing
+        return first
+    if op2 is Op.FIRST:
+        if op1 is Op.FIRST or (op1 is Op.NEWER and v1 is None):
+            return (Op.FIRST, v2 if v1 is None else v1)
+        return (Op.SET, _apply(second, v1))  # SET, or NEWER with a value: known already
+    # OR and UNION follow the same op or a SET of that column.
+    return (op1, _apply(second, v1))
+
+
+def _clause(column: str, op: Op) -> str:
+    v = f"%(op_{column})s"
+    return {
+        Op.SET: v,
+        Op.NEWER: f"COALESCE({v}, t.{column})",
+        Op.FIRST: f"COALESCE(t.{column}, {v})",
+        Op.OR: f"t.{column} OR {v}",
+        Op.UNION: f"t.{column} || {v}::text[]",
+    }[op]
+
+
+def _set(column: str, op: Op) -> str:
+    clause = _clause(column, op)
+    if column == "anomalies":
+        clause = f"ARRAY(SELECT DISTINCT a FROM unnest({clause}::text[]) a ORDER BY a)"
+    return f"{column} = {clause}"
+
+
+@functools.cache
+def _upsert(ops: frozenset[tuple[str, Op]]) -> LiteralString:
+    sets = ", ".join(_set(c, op) for c, op in sorted(ops, key=lambda item: item[0]))
+    return _INSERT + sets
+
+
+async def write_transaction(cur: AsyncCursor[object], write: Write) -> None:
+    params = _params(write.row)
+    for column, (_, v) in write.ops.items():
+        params[f"op_{column}"] = array_literal(v) if column in _ARRAYS else v
+    shape = frozenset((column, op) for column, (op, _) in write.ops.items())
+    await cur.execute(_upsert(shape), params)
+
+
+_ARRAYS = frozenset({"anomalies", "missing_seq_nos"})
 
 
 _SAMPLE_COLUMNS = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import psycopg
 import pytest
@@ -61,7 +61,10 @@ def _sequence(rng: random.Random) -> list[EventEnvelope]:
     return events
 
 
-def _records(events: list[EventEnvelope]) -> list[ConsumerRecord[bytes, bytes]]:
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
+
+def _records(events: list[EventEnvelope]) -> list[Record]:
     return [ConsumerRecord("events", 0, i, 0, 0, None, e.encode(), None, 0, 0, [])
             for i, e in enumerate(events)]  # fmt: skip
 
@@ -87,12 +90,21 @@ async def test_folded_batches_leave_the_rows_of_one_write_per_event(settings: Se
                           topics=["events"])  # fmt: skip
     rng = random.Random(20261122)
     async with await psycopg.AsyncConnection.connect(settings.libpq_url) as db:
-        for case in range(150):
+        for case in range(300):
             records = _records(_sequence(rng))
             one_by_one = await _rows_after(projector, db, [[r] for r in records])
             in_one_batch = await _rows_after(projector, db, [records])
+            in_batches = await _rows_after(projector, db, _split(rng, records))
             assert in_one_batch == one_by_one, f"case {case}"
+            assert in_batches == one_by_one, f"case {case}, rows there before a batch"
             assert one_by_one, "every sequence writes at least one transaction"
+
+
+def _split(rng: random.Random, records: list[Record]) -> list[list[Record]]:
+    """The records in consecutive batches of random sizes: a later batch's merged writes
+    then meet rows the earlier batches left."""
+    cuts = sorted(rng.sample(range(1, len(records)), min(len(records) - 1, rng.randint(1, 4))))
+    return [records[a:b] for a, b in zip([0, *cuts], [*cuts, len(records)], strict=True)]
 
 
 def _status(rng: random.Random, n: int) -> EventEnvelope:
@@ -124,5 +136,7 @@ async def test_folded_connector_reports_leave_the_rows_of_one_write_each(
             records = _records([_status(rng, n) for n in range(rng.randint(2, 25))])
             one_by_one = await _rows_after(projector, db, [[r] for r in records], CONNECTORS)
             in_one_batch = await _rows_after(projector, db, [records], CONNECTORS)
+            in_batches = await _rows_after(projector, db, _split(rng, records), CONNECTORS)
             assert in_one_batch == one_by_one, f"case {case}"
+            assert in_batches == one_by_one, f"case {case}, rows there before a batch"
             assert one_by_one, "every sequence writes at least one connector"
