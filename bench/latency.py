@@ -94,7 +94,7 @@ def run(rates: list[float], duration: float, search: list[float], log_dir: Path)
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rates", default="100,1000,5000")
-    p.add_argument("--search", default="100,200,300,500,1000,2000,5000")
+    p.add_argument("--search", default="100,150,200,250,300,400,500,750,1000,2000,5000")
     p.add_argument("--duration", type=float, default=20)
     p.add_argument("--logs", type=Path, default=Path("var/bench/logs"))
     args = p.parse_args()

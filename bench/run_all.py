@@ -54,6 +54,7 @@ def run(quick: bool) -> dict[str, Any]:
     out["connections"] = _module("bench.connections", "--connections",
                                  "2000" if quick else "10000")  # fmt: skip
     out["cpu"] = _module("bench.cpu_per_message", "--rate", "200", "--mix", "heartbeat")
+    out["hops"] = _module("bench.hops", "--rate", "100", "--duration", duration)
     out["rebuild"] = _module("bench.rebuild", "--events", "100000" if quick else "1000000",
                              "--batch-size", "2000")  # fmt: skip
     out["commit_interval_s"] = Settings().processor_commit_interval_s
@@ -112,6 +113,23 @@ def _row(name: str, r: dict[str, Any]) -> str:
             f"{sum(r.get('errors', {}).values())} |")  # fmt: skip
 
 
+def _hops(hops: dict[str, Any] | None) -> list[str]:
+    if hops is None:
+        return []
+    rt, steps = hops["round_trip"], hops["steps"]
+    lines = ["", f"Where a round trip goes (`python -m bench.hops --rate {hops['rate']:g}`, "
+             "Heartbeats; Kafka append timestamps, 1 ms resolution):", "",
+             "| step | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|",
+             f"| station round trip (load generator) | {rt['p50_ms']} | {rt['p95_ms']} | "
+             f"{rt['p99_ms']} |"]  # fmt: skip
+    names = {"to_reply": "frame appended → reply appended (Kafka hop + processor)",
+             "to_sent": "reply appended → sent frame appended (Kafka hop + gateway send)"}
+    for key, name in names.items():
+        s = steps[key]
+        lines.append(f"| {name} | {s['p50_ms']:g} | {s['p95_ms']:g} | {s['p99_ms']:g} |")
+    return lines
+
+
 def markdown(res: dict[str, Any], source: str) -> str:
     m = res["machine"]
     lines = [
@@ -168,6 +186,7 @@ def markdown(res: dict[str, Any], source: str) -> str:
               "| process | CPU % | CPU ms / message |", "|---|---|---|"]  # fmt: skip
     for name, percent in cpu["cpu_percent"].items():
         lines.append(f"| {name} | {percent} | {cpu['cpu_ms_per_message'][name]} |")
+    lines += _hops(res.get("hops"))
     lines += ["", NOTES, ""]
     rb = res["rebuild"]
     lines += ["## 5. Rebuild of every read model from offset 0", "",

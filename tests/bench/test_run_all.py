@@ -1,0 +1,28 @@
+"""The benchmark report (bench/run_all.py) renders every section from a run's results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.run_all import markdown
+
+LAST_RUN = Path("bench/results/2026-11-22.json")
+HOPS = {"rate": 100.0, "round_trip": {"p50_ms": 5.2, "p95_ms": 12.0, "p99_ms": 20.0},
+        "steps": {"to_reply": {"p50_ms": 3.0, "p95_ms": 8.0, "p99_ms": 23.0},
+                  "to_sent": {"p50_ms": 2.0, "p95_ms": 4.0, "p99_ms": 8.0}}}  # fmt: skip
+
+
+def test_the_report_has_every_section_and_the_round_trip_steps() -> None:
+    result = json.loads(LAST_RUN.read_text()) | {"hops": HOPS}
+    text = markdown(result, str(LAST_RUN))
+    for heading in ("## 1. Connections", "## 2-3. Round trip", "## 4. Throughput",
+                    "## Where the time goes", "## 5. Rebuild"):  # fmt: skip
+        assert heading in text
+    assert "| frame appended → reply appended (Kafka hop + processor) | 3 | 8 | 23 |" in text
+    assert "| station round trip (load generator) | 5.2 | 12.0 | 20.0 |" in text
+
+
+def test_a_run_without_the_round_trip_steps_still_renders() -> None:
+    text = markdown(json.loads(LAST_RUN.read_text()), str(LAST_RUN))
+    assert "Where a round trip goes" not in text and "## 5. Rebuild" in text
