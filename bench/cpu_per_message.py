@@ -23,6 +23,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def broker_pid() -> int:
+    """The local Kafka broker's process."""
+    found = subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True, text=True)
+    return int(found.stdout.split()[0])
+
+
 def _tree(pid: int) -> list[int]:
     """A process and its children (the processor runs its Faust worker as a child)."""
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
@@ -50,8 +56,7 @@ def run(rate: float, mix: str, seconds: float) -> dict[str, Any]:
             "W-",
         ]
         subprocess.run(warm, check=True, capture_output=True)
-        kafka = int(subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True,
-                                   text=True).stdout.split()[0])  # fmt: skip
+        kafka = broker_pid()
         pids = {
             name: _tree(stack.procs[name].pid) for name in ("gateway", "processor", "projector")
         }

@@ -1,6 +1,7 @@
 """The raw Kafka floor: produce → consume round trip on the same broker with aiokafka and the
 gateway's producer settings (acks=all, idempotent, linger 0) and the delivery consumer's
-settings (read_committed, fetch wait 100 ms), at a fixed offered rate."""
+settings (read_committed, fetch wait 100 ms), at a fixed offered rate; and the broker's CPU
+time per message meanwhile."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.cpu_per_message import broker_pid, cpu_seconds
 from bench.loadgen import summarize
 
 
@@ -44,6 +46,8 @@ async def floor(bootstrap: str, rate: float, duration: float) -> dict[str, Any]:
                     latencies.append((now - sent[int(r.value or b"0")]) * 1000)
 
     total = int(rate * duration)
+    broker = broker_pid()
+    cpu_before = cpu_seconds(broker)
     reader = asyncio.create_task(consume(total))
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -56,11 +60,15 @@ async def floor(bootstrap: str, rate: float, duration: float) -> dict[str, Any]:
         pending.append(await producer.send(topic, str(i).encode(), key=b"k"))
     await asyncio.gather(*pending)
     await asyncio.wait_for(reader, 60)
+    broker_cpu_ms = (cpu_seconds(broker) - cpu_before) * 1000 / total
     await producer.stop()
     await consumer.stop()
     await admin.delete_topics([topic])
     await admin.close()
-    return summarize({"produce_consume": latencies}, {})
+    # The broker's CPU per message for one produce and one fetch: what a Kafka hop costs it.
+    return summarize({"produce_consume": latencies}, {}) | {
+        "broker_cpu_ms_per_message": round(broker_cpu_ms, 3)
+    }
 
 
 def main() -> None:

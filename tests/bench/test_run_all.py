@@ -26,3 +26,13 @@ def test_the_report_has_every_section_and_the_round_trip_steps() -> None:
 def test_a_run_without_the_round_trip_steps_still_renders() -> None:
     text = markdown(json.loads(LAST_RUN.read_text()), str(LAST_RUN))
     assert "Where a round trip goes" not in text and "## 5. Rebuild" in text
+
+
+def test_the_floors_of_a_run_are_reported() -> None:
+    result = json.loads(LAST_RUN.read_text())
+    result["latency"]["rates"]["100"]["floor"]["broker_cpu_ms_per_message"] = 0.9
+    result["rebuild"] |= {"meter_value_rows": 4_200_000, "store_floor_s": 25.0,
+                          "store_floor_events_per_s": 40_000}  # fmt: skip
+    text = markdown(result, str(LAST_RUN))
+    assert "one produce, one fetch): 0.9 ms at 100 msg/s." in text
+    assert "4,200,000 meter-value rows" in text and "beats 40,000 events/s" in text
