@@ -66,9 +66,11 @@ def run(quick: bool) -> dict[str, Any]:
 NOTES = """\
 Reading: per station round trip the two cores go mostly to the Faust processor and the Kafka
 broker (see the CPU table), not to the OCPP handlers (decide + evolve cost about 0.13 ms per
-record, `python -m bench.sessions_sim`). Three latency traps were found by tracing each
-message through the frames and delivery topics (gateway append → processor reply → gateway
-send) and fixed in `processors/kafka_clients.py` and the processor's defaults:
+record, `python -m bench.sessions_sim`). A round trip crosses Kafka twice (station frame →
+processor, reply → gateway); the step table shows each crossing at ~2 ms at p50 under the
+stack's own load, against a raw floor of one crossing measured on the quiet broker. Three
+latency traps were found by tracing each message through the frames and delivery topics
+and fixed in `processors/kafka_clients.py` and the processor's defaults:
 
 - Faust's consumer waits up to 1.5 s per fetch; aiokafka leaves buffered partitions out of
   the one fetch it keeps in flight, so under load the frames waited behind a fetch of idle
@@ -82,12 +84,19 @@ send) and fixed in `processors/kafka_clients.py` and the processor's defaults:
   no backlog. Replies to station calls do not wait for the commit; CSMS-initiated calls and
   events become visible at the commit (≤ 100 ms later).
 
-Beyond ~400 msg/s the machine itself is the limit: at 500 msg/s offered all processes
-together use ~1.8 of the 2 cores (processor 1.6 ms, broker 1.5 ms, gateway 0.9 ms, projector
-0.3 ms and the load generator 0.4 ms of CPU per message). 5,000 msg/s on these two cores
-would need under 0.4 ms of CPU per message for the whole path, an order of magnitude below
-what two Kafka hops with exactly-once transactions cost here. Guarantees were not traded:
-every number above is with acks=all, idempotent producers and exactly-once processing.
+Tried and not kept: letting the agent go on while a partition commits (its sends held for
+the next transaction). Commits take ~10 ms at p50 here, but four alternating 30 s runs each
+at 150 msg/s TransactionEvent and 300 msg/s realistic showed no difference beyond run-to-run
+noise, so the simpler blocking commit stays.
+
+Beyond a few hundred msg/s the machine itself is the limit: all processes together use
+nearly both cores (CPU table: processor, broker and gateway each spend milliseconds of CPU
+per message). The raw floor shows what one Kafka crossing (one produce, one fetch) costs
+the broker alone; a station round trip makes two crossings plus the gateway's record of the
+frame it sent, and the processor's exactly-once transactions and events add more. 5,000
+msg/s on these two cores would need under 0.4 ms of CPU per message for the whole path,
+below what the broker alone spends per message here. Guarantees were not traded: every
+number above is with acks=all, idempotent producers and exactly-once processing.
 
 Knobs measured on this machine and left at their defaults (realistic mix, 15 s runs,
 `bench.latency.measure`):
@@ -99,12 +108,14 @@ Knobs measured on this machine and left at their defaults (realistic mix, 15 s r
   8/93 ms instead of 16/127 ms, 400 msg/s 398 instead of 364 answered/s. Default 4, because
   the partition count fixes how many processor workers can share the load later.
 
-Rebuild: partitions are applied concurrently on their own connections, meter values go in
-by one COPY per batch, a batch's TransactionUpdated events are merged per transaction
-(equivalence checked against PostgreSQL on random sequences), array parameters are sent as
-literals. The projector process is then the limit (~75% of a core in pydantic decoding,
-psycopg statement building and COPY row formatting, with PostgreSQL at ~70% of the other):
-50,000 events/s would need set-based writes for every event type."""
+Rebuild: each partition has its own task and connection, fed batches through a short queue
+so decoding overlaps PostgreSQL; meter values are formatted as COPY text straight from the
+event's JSON (orjson) and copied into the table in one COPY per batch; a batch's Started /
+Updated / Ended events of one transaction merge into one upsert and a connector's status
+reports into the latest (both checked against one write per event on PostgreSQL, random
+sequences, rows present or not). Half the events are meter values of eight samples each,
+and the table keeps three indexes: PostgreSQL's own floor (below) caps any rebuild of these
+read models on this server well under 50,000 events/s."""
 
 
 def _row(name: str, r: dict[str, Any]) -> str:
