@@ -24,7 +24,9 @@ def test_the_report_has_every_section_and_the_round_trip_steps() -> None:
 
 
 def test_a_run_without_the_round_trip_steps_still_renders() -> None:
-    text = markdown(json.loads(LAST_RUN.read_text()), str(LAST_RUN))
+    result = json.loads(LAST_RUN.read_text())
+    result.pop("hops", None)
+    text = markdown(result, str(LAST_RUN))
     assert "Where a round trip goes" not in text and "## 5. Rebuild" in text
 
 
