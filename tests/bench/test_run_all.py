@@ -36,5 +36,5 @@ def test_the_floors_of_a_run_are_reported() -> None:
     result["rebuild"] |= {"meter_value_rows": 4_200_000, "store_floor_s": 25.0,
                           "store_floor_events_per_s": 40_000}  # fmt: skip
     text = markdown(result, str(LAST_RUN))
-    assert "one produce, one fetch): 0.9 ms at 100 msg/s." in text
+    assert "one produce, one fetch): 0.9 ms at 100 msg/s" in text
     assert "4,200,000 meter-value rows" in text and "beats 40,000 events/s" in text

@@ -8,6 +8,7 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -47,12 +48,23 @@ async def test_rebuild_from_offset_zero_gives_identical_rows(
     await boot_some_stations(settings, 6)
     topics = projected_topics(settings)
     await wait_settled(settings)
-    before = snapshot(settings.libpq_url)
-    assert sum(1 for row in before["stations"] if str(row[0]).startswith("RB-")) == 6
+    live = snapshot(settings.libpq_url)
+    assert len(booted(live)) == 6
 
+    # Some gateway tests write station credentials straight into the read store, not through
+    # the log: those rows cannot come back. So: the rows of this test's stations come back as
+    # they were projected live, and a second rebuild reproduces the first exactly.
     stack.restart_rebuilding()
     await wait_caught_up(settings.bootstrap, settings.libpq_url, topics)
-    assert snapshot(settings.libpq_url) == before
+    rebuilt = snapshot(settings.libpq_url)
+    assert booted(rebuilt) == booted(live)
+    stack.restart_rebuilding()
+    await wait_caught_up(settings.bootstrap, settings.libpq_url, topics)
+    assert snapshot(settings.libpq_url) == rebuilt
+
+
+def booted(tables: dict[str, list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    return [row for row in tables["stations"] if str(row[0]).startswith("RB-")]
 
 
 def booted_event(station_id: str, n: int) -> EventEnvelope:
