@@ -167,10 +167,7 @@ class Projector:
         PostgreSQL executes one partition's batch the projector decodes another's (two
         cores, both busy instead of taking turns).
         """
-        async with (
-            await _connect(self.database_url) as db,
-            _Connections(self.database_url) as conns,
-        ):
+        async with await _connect(self.database_url) as db:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.bootstrap, isolation_level="read_committed",
                 enable_auto_commit=False, fetch_max_wait_ms=100,
@@ -185,7 +182,7 @@ class Projector:
                 try:
                     async with asyncio.TaskGroup() as tasks:
                         for tp, queue in queues.items():
-                            tasks.create_task(self._follow(conns, tp, queue))
+                            tasks.create_task(self._follow(tp, queue))
                         tasks.create_task(self._fetch(consumer, queues))
                 except BaseExceptionGroup as failed:
                     raise failed.exceptions[0] from failed  # the first failure
@@ -205,9 +202,14 @@ class Projector:
         for queue in queues.values():
             await queue.put(None)
 
-    async def _follow(self, conns: _Connections, tp: TopicPartition, queue: _Queue) -> None:
-        while (records := await queue.get()) is not None:
-            await self._apply_batch(await conns.get(tp), tp, records)
+    async def _follow(self, tp: TopicPartition, queue: _Queue) -> None:
+        """Apply a partition's batches on its own connection, opened with its first batch."""
+        if (records := await queue.get()) is None:
+            return
+        async with await _connect(self.database_url) as db:
+            while records is not None:
+                await self._apply_batch(db, tp, records)
+                records = await queue.get()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -383,28 +385,6 @@ async def rebuild(database_url: str, name: str = READ_MODEL_V1) -> None:
         for table in TABLES:
             await cur.execute(f"TRUNCATE {table}")
         await cur.execute("DELETE FROM projection_offsets WHERE projection = %s", (name,))
-
-
-class _Connections:
-    """One connection per partition, opened when first needed, closed together."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-        self._by_tp: dict[TopicPartition, AsyncConnection[object]] = {}
-
-    async def get(self, tp: TopicPartition) -> AsyncConnection[object]:
-        conn = self._by_tp.get(tp)
-        if conn is None:
-            conn = self._by_tp[tp] = await _connect(self.database_url)
-        return conn
-
-    async def __aenter__(self) -> _Connections:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        for conn in self._by_tp.values():
-            await conn.close()
-        self._by_tp.clear()
 
 
 async def _connect(database_url: str) -> AsyncConnection[object]:

@@ -53,9 +53,11 @@ def _row(event: EventEnvelope, status: str, **values: Any) -> dict[str, Any]:
     return row
 
 
-def _params(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "anomalies": array_literal(row["anomalies"]),
-            "missing_seq_nos": array_literal(row["missing_seq_nos"])}  # fmt: skip
+_ARRAYS = frozenset({"anomalies", "missing_seq_nos"})
+
+
+def _param(column: str, value: Any) -> Any:
+    return array_literal(value) if column in _ARRAYS else value
 
 
 def array_literal(values: object) -> str:
@@ -196,14 +198,11 @@ def _upsert(ops: frozenset[tuple[str, Op]]) -> LiteralString:
 
 
 async def write_transaction(cur: AsyncCursor[object], write: Write) -> None:
-    params = _params(write.row)
+    params = {column: _param(column, v) for column, v in write.row.items()}
     for column, (_, v) in write.ops.items():
-        params[f"op_{column}"] = array_literal(v) if column in _ARRAYS else v
+        params[f"op_{column}"] = _param(column, v)
     shape = frozenset((column, op) for column, (op, _) in write.ops.items())
     await cur.execute(_upsert(shape), params)
-
-
-_ARRAYS = frozenset({"anomalies", "missing_seq_nos"})
 
 
 _SAMPLE_COLUMNS = (
