@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint typecheck check bench infra-start infra-stop topics migrate clean
+.PHONY: up test lint typecheck check bench schemas infra-start infra-stop topics migrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict ocpp ingest processors projections api csms infra schemas bench
 
 check: lint typecheck test
+
+# Regenerate schemas/events/*.json from the event models (a test fails when they drift).
+schemas: $(STAMP)
+	$(BIN)/python -m schemas.events.generate
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
