@@ -369,6 +369,7 @@ class Gateway:
                 Direction.IN,
                 remote_address=_remote(conn.ws),
                 reason=f"security profile {profile}: {admission.reason}",
+                security_profile=profile,
             )
         )
         if previous is not None:
@@ -519,7 +520,8 @@ class Gateway:
             self._queue(conn, delivery.raw)
 
     def _record(
-        self, conn: Connection, kind: RecordKind, direction: Direction, **fields: str | None
+        self, conn: Connection, kind: RecordKind, direction: Direction,
+        **fields: str | int | None,
     ) -> FrameRecord:
         return FrameRecord(
             kind=kind,

@@ -55,6 +55,9 @@ class FrameRecord(BaseModel):
     remote_address: str | None = None
     reason: str | None = None
     http_status: int | None = None
+    security_profile: int | None = None
+    """On a ``connected`` record: the OCPP security profile the station was admitted with
+    (absent in records written before it was added; their ``reason`` says it in words)."""
 
     def encode(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()
