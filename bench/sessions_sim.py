@@ -23,10 +23,10 @@ from bench.station_sim import (
     transaction_event,
 )
 from ocpp import OcppVersion
-from processors.decision import Context, TransactionIds
+from processors.core.decision import Context, TransactionIds
+from processors.core.reference import Token
+from processors.core.state import StationState, evolve_all
 from processors.dispatch import decide_record
-from processors.reference import Token
-from processors.state import StationState, evolve_all
 from schemas.envelopes import Direction, EventEnvelope, FrameRecord, RecordKind
 
 TOKEN = Token(type="ISO14443", status="Accepted")

@@ -4,9 +4,9 @@
 - a well-formed Call from the station goes to the handler registered for its version and
   action (an action the schemas know but no handler serves gets CallError NotImplemented,
   OCPP-J 1.6 §4.2.3 / 2.0.1 §4.3), unless the station's registration forbids it
-  (CallError SecurityError, see :mod:`processors.registration`);
+  (CallError SecurityError, see :mod:`processors.core.registration`);
 - a CallResult / CallError answers a CSMS-initiated call: the station's Pipe merges it
-  with its call (:func:`processors.calls.decide_answer`); after a connection record the
+  with its call (:func:`processors.core.calls.decide_answer`); after a connection record the
   Pipe may end the call in flight or send the next queued one;
 - frames the gateway already judged malformed, and the CSMS's own sent frames, need nothing.
 """
@@ -18,19 +18,10 @@ from collections.abc import Callable, Mapping
 
 import ocpp
 from ocpp import Call, CallError, CallResult, OcppVersion
-from processors import (
-    authorization,
-    boot,
-    calls,
-    meter_values,
-    notifications,
-    registration,
-    status,
-    transactions16,
-    transactions201,
-)
-from processors.decision import Context, Decision
-from processors.state import StationState, evolve
+from processors import ocpp16, ocpp201
+from processors.core import calls, notifications, registration
+from processors.core.decision import Context, Decision
+from processors.core.state import StationState, evolve
 from schemas.envelopes import VERDICT_OK, Direction, EventEnvelope, FrameRecord, RecordKind
 
 log = logging.getLogger(__name__)
@@ -40,34 +31,37 @@ Handler = Callable[[StationState, Call, Context], Decision]
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 
 HANDLERS: Mapping[tuple[OcppVersion, str], Handler] = {
-    (V16, "BootNotification"): boot.decide_boot_v16,
-    (V201, "BootNotification"): boot.decide_boot_v201,
-    (V16, "Heartbeat"): boot.decide_heartbeat,
-    (V201, "Heartbeat"): boot.decide_heartbeat,
-    (V16, "StatusNotification"): status.decide_status_v16,
-    (V201, "StatusNotification"): status.decide_status_v201,
-    (V16, "Authorize"): authorization.decide_authorize_v16,
-    (V201, "Authorize"): authorization.decide_authorize_v201,
-    (V16, "StartTransaction"): transactions16.decide_start,
-    (V16, "StopTransaction"): transactions16.decide_stop,
-    (V201, "TransactionEvent"): transactions201.decide_transaction_event,
-    (V16, "MeterValues"): meter_values.decide_meter_values_v16,
-    (V201, "MeterValues"): meter_values.decide_meter_values_v201,
-    (V16, "DataTransfer"): notifications.decide_data_transfer,
-    (V201, "DataTransfer"): notifications.decide_data_transfer,
-    (V16, "DiagnosticsStatusNotification"): notifications.decide_diagnostics_status,
+    (V16, "BootNotification"): ocpp16.boot.decide_boot,
+    (V16, "Heartbeat"): ocpp16.boot.decide_heartbeat,
+    (V16, "StatusNotification"): ocpp16.status.decide_status,
+    (V16, "Authorize"): ocpp16.authorization.decide_authorize,
+    (V16, "StartTransaction"): ocpp16.transactions.decide_start,
+    (V16, "StopTransaction"): ocpp16.transactions.decide_stop,
+    (V16, "MeterValues"): ocpp16.meter_values.decide_meter_values,
+    (V16, "DataTransfer"): ocpp16.notifications.decide_data_transfer,
+    (V16, "DiagnosticsStatusNotification"): ocpp16.notifications.decide_diagnostics_status,
     (V16, "FirmwareStatusNotification"): notifications.decide_firmware_status,
-    (V201, "FirmwareStatusNotification"): notifications.decide_firmware_status,
     (V16, "SignedFirmwareStatusNotification"): notifications.decide_firmware_status,
     (V16, "LogStatusNotification"): notifications.decide_log_status,
-    (V201, "LogStatusNotification"): notifications.decide_log_status,
     (V16, "SecurityEventNotification"): notifications.decide_security_event,
+    (V201, "BootNotification"): ocpp201.boot.decide_boot,
+    (V201, "Heartbeat"): ocpp201.boot.decide_heartbeat,
+    (V201, "StatusNotification"): ocpp201.status.decide_status,
+    (V201, "Authorize"): ocpp201.authorization.decide_authorize,
+    (V201, "TransactionEvent"): ocpp201.transactions.decide_transaction_event,
+    (V201, "MeterValues"): ocpp201.meter_values.decide_meter_values,
+    (V201, "DataTransfer"): ocpp201.notifications.decide_data_transfer,
+    (V201, "NotifyReport"): ocpp201.device_model.decide_notify_report,
+    (V201, "NotifyEvent"): ocpp201.device_model.decide_notify_event,
+    (V201, "ReportChargingProfiles"): ocpp201.notifications.decide_report_charging_profiles,
+    (V201, "ReservationStatusUpdate"): ocpp201.notifications.decide_reservation_status,
+    (V201, "FirmwareStatusNotification"): notifications.decide_firmware_status,
+    (V201, "LogStatusNotification"): notifications.decide_log_status,
     (V201, "SecurityEventNotification"): notifications.decide_security_event,
-    (V201, "NotifyReport"): notifications.decide_notify_report,
-    (V201, "NotifyEvent"): notifications.decide_notify_event,
-    (V201, "ReportChargingProfiles"): notifications.decide_report_charging_profiles,
-    (V201, "ReservationStatusUpdate"): notifications.decide_reservation_status,
 }
+"""Which module handles each station-initiated (version, action): the version's own package
+(:mod:`processors.ocpp16`, :mod:`processors.ocpp201`), or :mod:`processors.core.notifications`
+for notifications both versions send alike."""
 
 
 def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Decision:

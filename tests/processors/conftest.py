@@ -15,10 +15,10 @@ import pytest
 
 import ocpp
 from ocpp import OcppVersion
-from processors.decision import Context, HandlerConfig, TransactionIds
+from processors.core.decision import Context, HandlerConfig, TransactionIds
+from processors.core.reference import Token
+from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
-from processors.reference import Token
-from processors.state import StationState, evolve, evolve_all
 from schemas.envelopes import Direction, EventEnvelope, FrameRecord
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

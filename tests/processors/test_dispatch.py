@@ -35,9 +35,9 @@ def test_connecting_through_another_gateway_supersedes_the_open_connection() -> 
     from datetime import UTC, datetime
 
     from ocpp import OcppVersion
-    from processors.decision import Context
+    from processors.core.decision import Context
+    from processors.core.state import StationState, evolve_all
     from processors.dispatch import decide_record
-    from processors.state import StationState, evolve_all
     from schemas.envelopes import Direction, FrameRecord, RecordKind
 
     def connected(gateway_id: str, connection_id: str) -> FrameRecord:
@@ -61,9 +61,9 @@ def test_connecting_through_another_gateway_supersedes_the_open_connection() -> 
 def test_connected_event_carries_how_the_gateway_admitted_the_station() -> None:
     from datetime import UTC, datetime
 
-    from processors.decision import Context
+    from processors.core.decision import Context
+    from processors.core.state import StationState
     from processors.dispatch import decide_record
-    from processors.state import StationState
     from schemas.envelopes import Direction, FrameRecord, RecordKind
 
     record = FrameRecord(kind=RecordKind.CONNECTED, station_id="CP-1", direction=Direction.IN,

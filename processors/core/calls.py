@@ -1,0 +1,116 @@
+"""CSMS-initiated calls: the station's Pipe driven by commands, answers, connections, time.
+
+Pure glue between the records the processor consumes and :mod:`processors.core.pipe`:
+
+- a ``call`` / ``cancel`` / ``tick`` command (:class:`schemas.commands.CommandRecord`) →
+  :func:`decide_command`;
+- a CallResult / CallError frame from the station → :func:`decide_answer`: merged with the
+  call it answers, checked against the action's response schema, then handed to the
+  action's result handler (:mod:`processors.core.results`) for domain events;
+- a connection opened or closed → :func:`decide_link` (called with the state *after* the
+  connection event): a call in flight on a closed connection ends, queued calls go out.
+
+Each returns a :class:`Decision` whose ``send`` is the Call to route to the gateway that
+holds the station's current connection; the agent commits it with the events and the new
+state in one Kafka transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import timedelta
+
+import ocpp
+from ocpp import CallError, CallResult, OcppVersion
+from processors import InvalidCommand
+from processors.core import pipe
+from processors.core.decision import Context, Decision
+from processors.core.pipe import Event, Link, Pipe, PipeCall
+from processors.core.results import RESULT_HANDLERS
+from processors.core.state import StationState
+from schemas.commands import CommandKind, CommandRecord
+from schemas.envelopes import EventEnvelope
+
+log = logging.getLogger(__name__)
+
+
+def link(state: StationState) -> Link:
+    version = OcppVersion(state.ocpp_version) if state.ocpp_version else None
+    return Link(connected=state.connected, connection_id=state.connection_id, version=version)
+
+
+def response_timeout(ctx: Context) -> timedelta:
+    return timedelta(seconds=ctx.config.call_response_timeout_s)
+
+
+def decide_command(state: StationState, command: CommandRecord, ctx: Context) -> Decision:
+    match command.kind:
+        case CommandKind.CALL:
+            decided = pipe.decide_request(state.pipe, _pipe_call(command), link(state), ctx.now)
+        case CommandKind.CANCEL:
+            decided = pipe.decide_cancel(state.pipe, str(command.call_id))
+        case CommandKind.TICK:
+            decided = pipe.decide_tick(state.pipe, link(state), ctx.now, response_timeout(ctx))
+    return Decision(events=envelopes(decided.events, ctx), send=decided.send)
+
+
+def _pipe_call(command: CommandRecord) -> PipeCall:
+    if command.call_id is None or command.action is None or command.expires_at is None:
+        raise InvalidCommand("a call command needs call_id, action and expires_at")
+    return PipeCall(call_id=command.call_id, action=command.action,
+                    payload=command.payload or {}, created_at=command.at,
+                    expires_at=command.expires_at,
+                    ocpp_version=command.ocpp_version)  # fmt: skip
+
+
+def decide_answer(state: StationState, answer: CallResult | CallError, ctx: Context) -> Decision:
+    decided = pipe.decide_answer(state.pipe, answer, link(state), ctx.now)
+    events = list(decided.events)
+    if decided.answered is not None and isinstance(answer, CallResult):
+        events[0:1] = _with_results(decided.answered, events[0], ctx.version)
+    return Decision(events=envelopes(tuple(events), ctx), send=decided.send)
+
+
+def _with_results(call: PipeCall, answered: Event, version: OcppVersion) -> list[Event]:
+    """``CallAnswered`` followed by what the action's result handler makes of it; a response
+    that breaks its schema is recorded with the problem, and means nothing more."""
+    event_type, data = answered
+    response = data["response"]
+    problem = ocpp.validate_payload(version, call.action, response, response=True)
+    if problem is not None:
+        log.warning("invalid %s response to call %s: %s", call.action, call.call_id, problem)
+        return [(event_type, {**data, "response_error": f"{problem.code}: {problem.description}"})]
+    handler = RESULT_HANDLERS.get((version, call.action))
+    if handler is None:
+        return [answered]
+    try:
+        return [answered, *handler(call.payload, response)]
+    except (KeyError, TypeError, ValueError):
+        log.exception("result handler for %s %s failed", version.value, call.action)
+        return [answered]
+
+
+def decide_link(before: StationState, after: StationState, ctx: Context) -> Decision:
+    """After a connection record: only a station with calls pending has anything to do."""
+    if before.pipe.idle:
+        return Decision()
+    decided = pipe.decide_connection(after.pipe, link(after), ctx.now)
+    return Decision(events=envelopes(decided.events, ctx), send=decided.send)
+
+
+def envelopes(events: tuple[Event, ...], ctx: Context, first_seq: int = 0) -> tuple[
+        EventEnvelope, ...]:  # fmt: skip
+    """The Pipe's events as domain events, correlated with the call they are about."""
+    out = []
+    for seq, (event_type, data) in enumerate(events, start=first_seq):
+        call_id = data.get("call_id") or data.get("message_id")
+        at = dataclasses.replace(ctx, correlation_id=call_id) if call_id else ctx
+        out.append(at.event(event_type, data, seq=seq))
+    return tuple(out)
+
+
+def deadline(pipe_state: Pipe, ctx: Context) -> str | None:
+    """When the Pipe next needs a tick (ISO 8601), for the processor's clock."""
+    due = pipe.next_deadline(pipe_state, response_timeout(ctx))
+    return due.isoformat() if due is not None else None

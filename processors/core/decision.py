@@ -1,0 +1,103 @@
+"""What a handler is given (``Context``) and what it returns (``Decision``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from ocpp import Call, CallError, CallResult, OcppVersion
+from ocpp.timestamps import format_datetime, parse_datetime
+from processors.core.reference import Token
+from schemas.envelopes import EventEnvelope
+from schemas.events import validate_event_data
+
+# Event ids are derived from what caused them, so reprocessing a record yields the same ids.
+EVENT_NAMESPACE = UUID("5b0f7a0c-6c1e-4d7c-9a55-0f3c2f7d9e11")
+
+TokenLookup = Callable[[str], Token | None]
+
+
+def _no_tokens(_: str) -> Token | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerConfig:
+    heartbeat_interval_s: int = 300
+    boot_retry_interval_s: int = 60
+    call_response_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionIds:
+    """The CSMS transaction ids this record may allocate (docs/SESSIONS.md, "Transaction ids").
+
+    Each partition of the frames log owns the ids ``seq * stride + partition`` (``stride`` =
+    the partition count, ``seq`` = 1, 2, ... from a counter kept in the processor's keyed
+    state and committed with the events that use it), so ids are unique across stations and
+    partitions, survive restarts and are never reused.
+    """
+
+    partition: int = 0
+    stride: int = 1
+    next_seq: int = 1
+
+    def nth(self, index: int) -> int:
+        """The ``index``-th (0-based) id this record may use."""
+        return (self.next_seq + index) * self.stride + self.partition
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a pure handler may depend on besides state and message."""
+
+    station_id: str
+    version: OcppVersion
+    now: datetime
+    causation_id: str
+    correlation_id: str
+    config: HandlerConfig = field(default_factory=HandlerConfig)
+    tokens: TokenLookup = _no_tokens
+    transaction_ids: TransactionIds = field(default_factory=TransactionIds)
+
+    def event(self, event_type: str, data: dict[str, Any], *, version: int = 1,
+              seq: int = 0) -> EventEnvelope:  # fmt: skip
+        """A domain event caused by the current record; ``data`` must match its schema."""
+        validate_event_data(event_type, version, data)
+        return EventEnvelope(
+            event_id=uuid5(EVENT_NAMESPACE, f"{self.causation_id}#{event_type}#{seq}"),
+            type=event_type, schema_version=version, station_id=self.station_id,
+            occurred_at=self.now, causation_id=self.causation_id,
+            correlation_id=self.correlation_id, data=data,
+        )  # fmt: skip
+
+    @property
+    def wire_now(self) -> str:
+        """``now`` as an OCPP date-time: RFC 3339, UTC, millisecond precision, 'Z'."""
+        return self.now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def station_time(self, text: str) -> str:
+        """A date-time the station reported (1.6: naive = UTC) as RFC 3339 UTC; ``now`` if
+        unreadable."""
+        try:
+            return format_datetime(parse_datetime(text))
+        except ValueError:
+            return self.wire_now
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A handler's output: events to append, the frame to answer the station with, a
+    CSMS-initiated call to send (on the station's current connection, see
+    :mod:`processors.core.calls`), and how many CSMS transaction ids (from
+    ``Context.transaction_ids``) the events use."""
+
+    events: tuple[EventEnvelope, ...] = ()
+    reply: CallResult | CallError | None = None
+    transaction_ids_used: int = 0
+    send: Call | None = None
+    supersede: tuple[str, str] | None = None
+    """(gateway id, connection id) of a connection a newer one replaces on another gateway."""

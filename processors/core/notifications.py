@@ -1,0 +1,43 @@
+"""Station notifications both versions send alike, recorded and acknowledged with the
+action's empty response: FirmwareStatusNotification (1.6 §4.5, 2.0.1 L01),
+SignedFirmwareStatusNotification (1.6 security white paper), LogStatusNotification (2.0.1
+N01, 1.6 security white paper), SecurityEventNotification (2.0.1 A04, 1.6 security white
+paper).
+
+The notifications one version alone has are in :mod:`processors.ocpp16.notifications` and
+:mod:`processors.ocpp201.notifications` / :mod:`processors.ocpp201.device_model`.
+"""
+
+from __future__ import annotations
+
+from ocpp import Call, CallResult
+from processors.core.decision import Context, Decision
+from processors.core.state import StationState
+from schemas.envelopes import EventEnvelope
+
+
+def acknowledged(call: Call, ctx: Context, *events: EventEnvelope) -> Decision:
+    """``events``, and the action's empty response."""
+    return Decision(events=events, reply=CallResult(call.unique_id, {}))
+
+
+def decide_firmware_status(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return acknowledged(call, ctx, ctx.event("FirmwareStatusReported", {
+        "status": p["status"], "request_id": p.get("requestId"),
+        "signed": call.action == "SignedFirmwareStatusNotification",
+    }))  # fmt: skip
+
+
+def decide_log_status(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return acknowledged(call, ctx, ctx.event("LogStatusReported", {
+        "status": p["status"], "request_id": p.get("requestId"),
+    }))  # fmt: skip
+
+
+def decide_security_event(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return acknowledged(call, ctx, ctx.event("SecurityEventReported", {
+        "type": p["type"], "at": ctx.station_time(p["timestamp"]), "tech_info": p.get("techInfo"),
+    }))  # fmt: skip

@@ -1,0 +1,57 @@
+"""OCPP 1.6 MeterValues (§4.7) and the 1.6 MeterValue / SampledValue (§7.31-7.33, §7.45) as
+stored samples; units, defaults and signed values as :mod:`processors.core.meter_values`
+says.
+
+1.6 ``format = SignedData`` keeps the value text as the signed data (it has no numeric
+value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ocpp import Call, CallResult
+from ocpp.v16.datatypes import MeterValue
+from ocpp.v16.requests import MeterValuesRequest
+from processors.core.decision import Context, Decision
+from processors.core.meter_values import (
+    ENERGY_REGISTER,
+    SIGNED_DATA,
+    canonical,
+    meter_values_event,
+    number,
+    sample,
+)
+from processors.core.state import StationState
+
+
+def stored_samples(meter_values: Sequence[MeterValue], ctx: Context) -> list[dict[str, Any]]:
+    """OCPP 1.6 MeterValue → stored samples."""
+    out: list[dict[str, Any]] = []
+    for mv in meter_values:
+        at = ctx.station_time(mv.timestamp)
+        for sv in mv.sampled_value:
+            measurand = sv.measurand.value if sv.measurand else ENERGY_REGISTER
+            unit = sv.unit.value if sv.unit else None
+            fmt = sv.format.value if sv.format else None
+            signed = sv.value if fmt == SIGNED_DATA else None
+            read = None if signed is not None else number(sv.value)
+            value, target = (None, None) if read is None else canonical(read, unit, measurand)
+            out.append(sample(at, measurand, sv.phase.value if sv.phase else None,
+                              sv.context.value if sv.context else None,
+                              sv.location.value if sv.location else None, sv.value, unit,
+                              None, value, target, fmt, signed))  # fmt: skip
+    return out
+
+
+def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decision:
+    """§4.7: MeterValues.req, optionally for a transaction; answered empty."""
+    req = MeterValuesRequest.model_validate(call.payload)
+    wire = None if req.transaction_id is None else str(req.transaction_id)
+    txn = state.transactions.get(wire) if wire is not None else None
+    csms_id = txn.id if txn else state.ended_id(wire) if wire is not None else None
+    event = meter_values_event(ctx, stored_samples(req.meter_value, ctx), source="MeterValues",
+                               id=csms_id, transaction_id=wire, evse_id=req.connector_id,
+                               connector_id=req.connector_id)  # fmt: skip
+    return Decision(events=(event,), reply=CallResult(call.unique_id, {}))

@@ -1,0 +1,32 @@
+"""OCPP 1.6 notifications only 1.6 has, and 1.6 DataTransfer.
+
+- DiagnosticsStatusNotification (§4.4): recorded, answered empty.
+- DataTransfer (§4.3): recorded; no vendor extension is implemented, so the answer is
+  ``UnknownVendorId`` ("If the recipient of the request has no implementation for the
+  specific vendorId it SHALL return a status UnknownVendorId"). 1.6 ``data`` is text.
+"""
+
+from __future__ import annotations
+
+from ocpp import Call, CallResult
+from ocpp.v16.requests import DataTransferRequest
+from processors.core.decision import Context, Decision
+from processors.core.notifications import acknowledged
+from processors.core.state import StationState
+
+UNKNOWN_VENDOR_ID = "UnknownVendorId"
+
+
+def decide_diagnostics_status(state: StationState, call: Call, ctx: Context) -> Decision:
+    return acknowledged(call, ctx, ctx.event("DiagnosticsStatusReported",
+                                             {"status": call.payload["status"]}))  # fmt: skip
+
+
+def decide_data_transfer(state: StationState, call: Call, ctx: Context) -> Decision:
+    req = DataTransferRequest.model_validate(call.payload)
+    event = ctx.event("DataTransferReceived", {
+        "vendor_id": req.vendor_id, "message_id": req.message_id, "data": req.data,
+        "status": UNKNOWN_VENDOR_ID,
+    })  # fmt: skip
+    return Decision(events=(event,), reply=CallResult(call.unique_id,
+                                                      {"status": UNKNOWN_VENDOR_ID}))  # fmt: skip

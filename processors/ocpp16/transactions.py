@@ -1,0 +1,98 @@
+"""OCPP 1.6 transactions: StartTransaction (§4.8) and StopTransaction (§4.10).
+
+- The CSMS allocates the transaction id (``Context.transaction_ids``): unique across
+  stations, never reused.
+- A StartTransaction retried after a reconnect (same station, connector, idTag and
+  timestamp; OCPP 1.6 §4.8 / OCPP-J §4.1.1 "a message may be resent") gets the id it got
+  the first time and records nothing new.
+- The transaction is recorded whatever the idTag's status (the station may already be
+  charging, §4.8: it decides to stop on a non-Accepted idTagInfo).
+- Energy = meterStop − meterStart (:func:`processors.core.transactions.energy_wh`). A meterStop
+  below meterStart is accepted on the wire (§4.10 offers no rejection) but flagged
+  ``meter_stop_below_start`` and no energy is summed.
+- A StopTransaction for a transaction the CSMS does not know is still recorded, under a
+  fresh CSMS id, flagged ``unknown_transaction``; one for a transaction that just ended is
+  a retry: same answer, nothing new recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp import Call, CallResult
+from ocpp.v16.requests import StartTransactionRequest, StopTransactionRequest
+from processors.core.authorization import authorize
+from processors.core.decision import Context, Decision
+from processors.core.meter_values import meter_values_event
+from processors.core.state import StationState
+from processors.core.transactions import UNKNOWN_TRANSACTION, energy_wh
+from processors.ocpp16.authorization import id_tag_info
+from processors.ocpp16.meter_values import stored_samples
+
+DEFAULT_STOP_REASON = "Local"  # §7.39: "MAY only be omitted when the Reason is Local"
+
+
+def start_key(req: StartTransactionRequest) -> str:
+    """What identifies a retried StartTransaction of one station."""
+    return f"{req.connector_id}|{req.id_tag}|{req.timestamp}"
+
+
+def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
+    req = StartTransactionRequest.model_validate(call.payload)
+    auth = authorize(req.id_tag, None, ctx)
+    key = start_key(req)
+    known = state.started_id(key)
+    reply: dict[str, Any] = {"idTagInfo": id_tag_info(auth)}
+    if known is not None:
+        return Decision(reply=CallResult(call.unique_id, {**reply, "transactionId": known}))
+    csms_id = ctx.transaction_ids.nth(0)
+    event = ctx.event("TransactionStarted", {
+        "id": csms_id, "transaction_id": str(csms_id), "ocpp_version": ctx.version.value,
+        "evse_id": req.connector_id, "connector_id": req.connector_id,
+        "id_token": req.id_tag, "id_token_type": None, "id_token_status": auth.status,
+        "started_at": ctx.station_time(req.timestamp), "meter_start_wh": float(req.meter_start),
+        "reservation_id": req.reservation_id, "remote_start_id": None, "seq_no": None,
+        "charging_state": None, "trigger_reason": None, "offline": False, "start_key": key,
+    })  # fmt: skip
+    reply["transactionId"] = csms_id
+    return Decision(events=(event,), reply=CallResult(call.unique_id, reply),
+                    transaction_ids_used=1)  # fmt: skip
+
+
+def decide_stop(state: StationState, call: Call, ctx: Context) -> Decision:
+    req = StopTransactionRequest.model_validate(call.payload)
+    reply: dict[str, Any] = {}
+    if req.id_tag is not None:
+        # §4.10: idTagInfo only when the request carried an idTag.
+        reply["idTagInfo"] = id_tag_info(authorize(req.id_tag, None, ctx))
+    wire = str(req.transaction_id)
+    txn = state.transactions.get(wire)
+    if txn is None and state.ended_id(wire) is not None:
+        return Decision(reply=CallResult(call.unique_id, reply))
+    used = 0
+    anomalies: list[str] = []
+    if txn is None:
+        csms_id, meter_start, used = ctx.transaction_ids.nth(0), None, 1
+        anomalies.append(UNKNOWN_TRANSACTION)
+    else:
+        csms_id, meter_start = txn.id, txn.meter_start_wh
+    energy = energy_wh(meter_start, float(req.meter_stop), anomalies)
+    ended = ctx.event("TransactionEnded", {
+        "id": csms_id, "transaction_id": wire, "ocpp_version": ctx.version.value,
+        "evse_id": txn.evse_id if txn else None, "connector_id": txn.connector_id if txn else None,
+        "stopped_at": ctx.station_time(req.timestamp), "meter_start_wh": meter_start,
+        "meter_stop_wh": float(req.meter_stop), "energy_wh": energy,
+        "stop_reason": req.reason.value if req.reason else DEFAULT_STOP_REASON,
+        "stop_id_token": req.id_tag, "seq_no": None, "missing_seq_nos": [],
+        "trigger_reason": None, "charging_state": None, "offline": False,
+        "anomalies": anomalies,
+    })  # fmt: skip
+    events = [ended]
+    if req.transaction_data:
+        events.append(meter_values_event(
+            ctx, stored_samples(req.transaction_data, ctx), source="StopTransaction", id=csms_id,
+            transaction_id=wire, evse_id=txn.evse_id if txn else None,
+            connector_id=txn.connector_id if txn else None,
+        ))  # fmt: skip
+    return Decision(events=tuple(events), reply=CallResult(call.unique_id, reply),
+                    transaction_ids_used=used)  # fmt: skip

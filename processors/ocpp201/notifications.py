@@ -1,0 +1,46 @@
+"""OCPP 2.0.1 notifications only 2.0.1 has, and 2.0.1 DataTransfer.
+
+- ReportChargingProfiles (K09, the answer to GetChargingProfiles): the profiles installed
+  on an EVSE, recorded per profile with their source (CSO or an external limit).
+- ReservationStatusUpdate (H05): the station ended a reservation (Expired, Removed).
+- DataTransfer (P02): recorded; no vendor extension is implemented, so the answer is
+  ``UnknownVendorId`` (as 1.6 §4.3 prescribes). 2.0.1 ``data`` is any JSON.
+"""
+
+from __future__ import annotations
+
+from ocpp import Call, CallResult
+from ocpp.v201.requests import DataTransferRequest
+from processors.core.decision import Context, Decision
+from processors.core.notifications import acknowledged
+from processors.core.state import StationState
+
+UNKNOWN_VENDOR_ID = "UnknownVendorId"
+
+
+def decide_report_charging_profiles(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return acknowledged(call, ctx, ctx.event("ChargingProfilesReported", {
+        "request_id": p["requestId"], "evse_id": p["evseId"],
+        "source": p["chargingLimitSource"], "tbc": bool(p.get("tbc", False)),
+        "profiles": [{"profile_id": c["id"], "stack_level": c["stackLevel"],
+                      "purpose": c["chargingProfilePurpose"], "profile": c}
+                     for c in p["chargingProfile"]],
+    }))  # fmt: skip
+
+
+def decide_reservation_status(state: StationState, call: Call, ctx: Context) -> Decision:
+    p = call.payload
+    return acknowledged(call, ctx, ctx.event("ReservationStatusUpdated", {
+        "reservation_id": p["reservationId"], "status": p["reservationUpdateStatus"],
+    }))  # fmt: skip
+
+
+def decide_data_transfer(state: StationState, call: Call, ctx: Context) -> Decision:
+    req = DataTransferRequest.model_validate(call.payload)
+    event = ctx.event("DataTransferReceived", {
+        "vendor_id": req.vendor_id, "message_id": req.message_id, "data": req.data,
+        "status": UNKNOWN_VENDOR_ID,
+    })  # fmt: skip
+    return Decision(events=(event,), reply=CallResult(call.unique_id,
+                                                      {"status": UNKNOWN_VENDOR_ID}))  # fmt: skip

@@ -1,0 +1,24 @@
+"""OCPP 2.0.1 StatusNotification (G01, G03-G05): an EVSE connector's status.
+
+2.0.1 numbers EVSEs 1..n and connectors 1..n per EVSE, as the CSMS records them
+(docs/SESSIONS.md, "Connectors"). The status time is the station's ``timestamp`` (2.0.1: "If
+absent time of receipt of the message will be assumed").
+"""
+
+from __future__ import annotations
+
+from ocpp import Call, CallResult
+from ocpp.v201.requests import StatusNotificationRequest
+from processors.core.decision import Context, Decision
+from processors.core.state import StationState
+
+
+def decide_status(state: StationState, call: Call, ctx: Context) -> Decision:
+    req = StatusNotificationRequest.model_validate(call.payload)
+    event = ctx.event("ConnectorStatusChanged", {
+        "evse_id": req.evse_id, "connector_id": req.connector_id,
+        "status": req.connector_status.value, "error_code": None, "info": None,
+        "vendor_id": None, "vendor_error_code": None,
+        "status_at": ctx.station_time(req.timestamp),
+    })  # fmt: skip
+    return Decision(events=(event,), reply=CallResult(call.unique_id, {}))

@@ -1,0 +1,137 @@
+"""OCPP 2.0.1 transactions: TransactionEventRequest Started / Updated / Ended (use cases
+E01-E15, and E07/E08 for offline events).
+
+- A transaction is keyed by the station's ``transactionId``; the CSMS gives it its own
+  unique ``id`` (``Context.transaction_ids``) on the first event it sees of it.
+- Updated / Ended for a transaction the CSMS never saw start is still recorded, flagged
+  ``unknown_transaction`` (e.g. a Started lost, or sent before a CSMS migration).
+- ``seqNo`` is tracked per transaction: numbers skipped between the highest seen and a new
+  one are recorded as missing (``missing_seq_nos``) until they arrive; a seqNo seen already
+  is a resent message: answered again, nothing new recorded.
+- Energy = the Energy.Active.Import.Register reading at the end (context Transaction.End
+  preferred, else the last one seen) − the one at the start (Transaction.Begin preferred,
+  else the first one seen; ``meter_start_missing`` when the Started event carried none). A
+  stop reading below the start one is flagged ``meter_stop_below_start``, no energy summed.
+- ``idTokenInfo`` is answered whenever the request carried an ``idToken`` (E01 /
+  TransactionEventResponse: "SHALL be sent when the request contained an idToken").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp import Call, CallResult
+from ocpp.v201.requests import TransactionEventRequest
+from processors.core.authorization import Authorization, authorize
+from processors.core.decision import Context, Decision
+from processors.core.meter_values import energy_register_wh, meter_values_event
+from processors.core.state import MAX_MISSING_SEQ_NOS, OpenTransaction, StationState
+from processors.core.transactions import METER_START_MISSING, UNKNOWN_TRANSACTION, energy_wh
+from processors.ocpp201.authorization import id_token_info
+from processors.ocpp201.meter_values import stored_samples
+from schemas.envelopes import EventEnvelope
+
+DEFAULT_STOP_REASON = "Local"  # TransactionType.stoppedReason "MAY only be omitted when Local"
+
+
+def track_seq(txn: OpenTransaction | None, seq_no: int) -> tuple[int, list[int], bool]:
+    """(highest seqNo seen, missing seqNos, whether ``seq_no`` was seen already)."""
+    if txn is None or txn.last_seq_no is None:
+        return seq_no, [], False
+    missing = list(txn.missing_seq_nos)
+    if seq_no in missing:
+        missing.remove(seq_no)
+        return txn.last_seq_no, missing, False
+    if seq_no <= txn.last_seq_no:
+        return txn.last_seq_no, missing, True
+    missing.extend(range(txn.last_seq_no + 1, seq_no))
+    return seq_no, missing[-MAX_MISSING_SEQ_NOS:], False
+
+
+def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> Decision:
+    req = TransactionEventRequest.model_validate(call.payload)
+    auth = None
+    reply: dict[str, Any] = {}
+    if req.id_token is not None:
+        auth = authorize(req.id_token.id_token, req.id_token.type.value, ctx)
+        reply["idTokenInfo"] = id_token_info(auth)
+    wire = req.transaction_info.transaction_id
+    txn = state.transactions.get(wire)
+    last_seq, missing, seen = track_seq(txn, req.seq_no)
+    if seen or (txn is None and state.ended_id(wire) is not None):
+        return Decision(reply=CallResult(call.unique_id, reply))
+    csms_id, used = (txn.id, 0) if txn is not None else (ctx.transaction_ids.nth(0), 1)
+    samples = stored_samples(req.meter_value or (), ctx)
+    common = _common(req, txn, csms_id, auth, ctx)
+    kind = req.event_type.value
+    if kind == "Started" and txn is None:
+        main = _started(common, samples, req, ctx)
+    elif kind == "Ended":
+        main = _ended(common, samples, txn, req, (last_seq, missing), ctx)
+    else:  # Updated, or a second Started for an open transaction
+        main = ctx.event("TransactionUpdated", {
+            **common, "last_seq_no": last_seq, "missing_seq_nos": missing,
+            "register_wh": energy_register_wh(samples),
+            "anomalies": [UNKNOWN_TRANSACTION] if txn is None else [],
+        })  # fmt: skip
+    events: list[EventEnvelope] = [main]
+    if samples:
+        events.append(meter_values_event(
+            ctx, samples, source="TransactionEvent", id=csms_id, transaction_id=wire,
+            evse_id=common["evse_id"], connector_id=common["connector_id"],
+        ))  # fmt: skip
+    return Decision(events=tuple(events), reply=CallResult(call.unique_id, reply),
+                    transaction_ids_used=used)  # fmt: skip
+
+
+def _common(req: TransactionEventRequest, txn: OpenTransaction | None, csms_id: int,
+            auth: Authorization | None, ctx: Context) -> dict[str, Any]:  # fmt: skip
+    evse = req.evse
+    info = req.transaction_info
+    return {
+        "id": csms_id, "transaction_id": info.transaction_id, "ocpp_version": ctx.version.value,
+        "evse_id": evse.id if evse else (txn.evse_id if txn else None),
+        "connector_id": evse.connector_id if evse and evse.connector_id is not None
+        else (txn.connector_id if txn else None),
+        "id_token": auth.id_token if auth else None,
+        "id_token_type": auth.id_token_type if auth else None,
+        "id_token_status": auth.status if auth else None,
+        "at": ctx.station_time(req.timestamp), "seq_no": req.seq_no,
+        "trigger_reason": req.trigger_reason.value,
+        "charging_state": info.charging_state.value if info.charging_state else None,
+        "offline": bool(req.offline),
+    }  # fmt: skip
+
+
+def _started(common: dict[str, Any], samples: list[dict[str, Any]],
+             req: TransactionEventRequest, ctx: Context) -> EventEnvelope:  # fmt: skip
+    data = {k: v for k, v in common.items() if k != "at"}
+    return ctx.event("TransactionStarted", {
+        **data, "started_at": common["at"],
+        "meter_start_wh": energy_register_wh(samples, prefer_context="Transaction.Begin"),
+        "reservation_id": req.reservation_id,
+        "remote_start_id": req.transaction_info.remote_start_id, "start_key": None,
+    })  # fmt: skip
+
+
+def _ended(common: dict[str, Any], samples: list[dict[str, Any]], txn: OpenTransaction | None,
+           req: TransactionEventRequest, seqs: tuple[int, list[int]],
+           ctx: Context) -> EventEnvelope:  # fmt: skip
+    anomalies = [UNKNOWN_TRANSACTION] if txn is None else []
+    start = txn.meter_start_wh if txn else None
+    if txn is not None and start is None:
+        start = txn.first_register_wh
+        anomalies.append(METER_START_MISSING)
+    stop = energy_register_wh(samples, prefer_context="Transaction.End")
+    if stop is None and txn is not None:
+        stop = txn.last_register_wh
+    reason = req.transaction_info.stopped_reason
+    data = {k: v for k, v in common.items()
+            if k not in ("at", "id_token", "id_token_type", "id_token_status")}  # fmt: skip
+    return ctx.event("TransactionEnded", {
+        **data, "stopped_at": common["at"], "meter_start_wh": start, "meter_stop_wh": stop,
+        "energy_wh": energy_wh(start, stop, anomalies),
+        "stop_reason": reason.value if reason else DEFAULT_STOP_REASON,
+        "stop_id_token": common["id_token"], "last_seq_no": seqs[0],
+        "missing_seq_nos": seqs[1], "anomalies": anomalies,
+    })  # fmt: skip
