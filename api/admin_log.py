@@ -2,11 +2,12 @@
 
 A write produces one admin event (the same :class:`EventEnvelope` as domain events) to
 the admin topic, keyed by the entity (station id, or id token), notes where it landed
-(partition, offset), and waits until the projector has applied that offset:
-``projection_offsets.next_offset > offset`` for (read model, admin topic, partition), in
-the same PostgreSQL transaction as the rows (DESIGN decisions 6 and 7). A write is thus
-either visible when the endpoint returns, or the endpoint answers 504 (the event is on the
-log and will still be applied: writes are never half-done, only late).
+(partition, offset), and waits until the projection that shows it has applied that
+offset: ``projection_offsets.next_offset > offset`` for the *live* version of that
+projection, admin topic and partition, written in the same PostgreSQL transaction as the
+rows (DESIGN decisions 6 and 7). A write is thus either visible when the endpoint returns,
+or the endpoint answers 504 (the event is on the log and will still be applied: writes are
+never half-done, only late).
 
 Exception tree::
 
@@ -22,16 +23,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from schemas.envelopes import EventEnvelope
-from schemas.events import validate_event_data
-from schemas.readmodel import READ_MODEL, projection_offsets
+from schemas.events import DomainEvent, envelope
+from schemas.readmodel import projection_offsets, projection_versions
 
 POLL_INTERVAL_S = 0.02
 
@@ -89,22 +88,21 @@ class KafkaLog:
 class AdminLog(KafkaLog):
     """The API's producer of admin events."""
 
-    async def append(self, event_type: str, key: str, station_id: str | None,
-                     data: dict[str, Any], request_id: str) -> Position:  # fmt: skip
-        validate_event_data(event_type, 1, data)
-        envelope = EventEnvelope(
-            event_id=uuid.uuid4(), type=event_type, schema_version=1, station_id=station_id,
-            occurred_at=datetime.now(UTC), causation_id=f"api/{request_id}",
-            correlation_id=request_id, data=data,
-        )  # fmt: skip
-        return await self._append(envelope.encode(), key)
+    async def append(self, event: DomainEvent, key: str, station_id: str | None,
+                     request_id: str) -> Position:  # fmt: skip
+        recorded = envelope(event, event_id=uuid.uuid4(), station_id=station_id,
+                            occurred_at=datetime.now(UTC), causation_id=f"api/{request_id}",
+                            correlation_id=request_id)  # fmt: skip
+        return await self._append(recorded.encode(), key)
 
-    async def wait_projected(self, engine: AsyncEngine, at: Position, timeout_s: float) -> None:
-        query = select(projection_offsets.c.next_offset).where(
-            projection_offsets.c.projection == READ_MODEL,
-            projection_offsets.c.topic == self.topic,
-            projection_offsets.c.partition == at.partition,
-        )
+    async def wait_projected(self, engine: AsyncEngine, projection: str, at: Position,
+                             timeout_s: float) -> None:  # fmt: skip
+        """Until the live version of ``projection`` has applied the record at ``at``."""
+        o, v = projection_offsets.c, projection_versions.c
+        live = and_(v.projection == o.projection, v.version == o.version, v.status == "live")
+        query = select(o.next_offset).join_from(projection_offsets, projection_versions, live)
+        query = query.where(o.projection == projection, o.topic == self.topic,
+                            o.partition == at.partition)  # fmt: skip
         deadline = time.monotonic() + timeout_s
         while True:
             async with engine.connect() as conn:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.admin_log import AdminLog, AdminLogError, LogUnavailable, Position
+from schemas.events import DomainEvent
 
 bearer = HTTPBearer(auto_error=False, description="The CSMS API token (CSMS_API_TOKEN).")
 
@@ -42,15 +43,16 @@ class Writer:
         self.engine: AsyncEngine = request.app.state.engine
         self.timeout_s: float = request.app.state.config.write_timeout_s
 
-    async def write(self, event_type: str, key: str, station_id: str | None,
-                    data: dict[str, Any]) -> Position:  # fmt: skip
+    async def write(self, event: DomainEvent, key: str, station_id: str | None, *,
+                    shown_by: str) -> Position:  # fmt: skip
+        """Append ``event`` and wait until the projection ``shown_by`` shows it."""
         try:
-            at = await self.log.append(event_type, key, station_id, data, uuid.uuid4().hex)
+            at = await self.log.append(event, key, station_id, uuid.uuid4().hex)
         except LogUnavailable as e:
             detail = "the admin log is unavailable; nothing was written"
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail) from e
         try:
-            await self.log.wait_projected(self.engine, at, self.timeout_s)
+            await self.log.wait_projected(self.engine, shown_by, at, self.timeout_s)
         except AdminLogError as e:
             detail = "written, but the read model has not caught up yet"
             raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, detail) from e

@@ -8,6 +8,7 @@ import logging
 import resource
 import sys
 
+from csms import projection_commands
 from csms.config import Settings
 
 SERVICES = ("gateway", "processor", "projector", "api")
@@ -24,8 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("gateway", help="run the OCPP WebSocket gateway")
     sub.add_parser("processor", help="run the Faust stream processor (restarted if it crashes)")
     sub.add_parser("processor-worker", help="run one Faust worker process, unsupervised")
-    projector = sub.add_parser("projector", help="run the read-model projector")
-    projector.add_argument("--rebuild", action="store_true", help="empty and replay from 0")
+    projection_commands.add_parsers(sub)
     sub.add_parser("api", help="run the admin API")
     return parser
 
@@ -69,8 +69,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return supervise(worker, "processor worker")
         case "processor-worker":
             services.run_processor(settings)
-        case "projector":
-            asyncio.run(services.run_projector(settings, rebuild=args.rebuild))
+        case "projector" | "projections":
+            return projection_commands.run(args, settings)
         case "api":
             services.run_api(settings)
     return 0

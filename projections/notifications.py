@@ -1,25 +1,39 @@
-"""The ``station_notifications`` read model: firmware / diagnostics / log status, security
-events, device-model reports and events, DataTransfer, one row per event (kind = type)."""
+"""The ``notifications`` projection: the ``station_notifications`` table, one row per event
+(kind = the event type) of firmware / diagnostics / log status, security events,
+device-model reports and events, DataTransfer."""
 
 from __future__ import annotations
 
-from psycopg import AsyncCursor
+from datetime import datetime
+
 from psycopg.types.json import Jsonb
 
-from schemas.envelopes import EventEnvelope
-
-TABLES = ("station_notifications",)
+from projections.runtime.projection import Cursor, Handlers, Projection
+from schemas import readmodel
+from schemas.events import (
+    DataTransferReceived,
+    DiagnosticsStatusReported,
+    DomainEvent,
+    EventEnvelope,
+    FirmwareStatusReported,
+    LogStatusReported,
+    ReportReceived,
+    SecurityEventReported,
+    StationEventsNotified,
+)
 
 KINDS = (
-    "FirmwareStatusReported", "DiagnosticsStatusReported", "LogStatusReported",
-    "SecurityEventReported", "DataTransferReceived", "ReportReceived", "StationEventsNotified",
+    FirmwareStatusReported, DiagnosticsStatusReported, LogStatusReported, SecurityEventReported,
+    DataTransferReceived, ReportReceived, StationEventsNotified,
 )  # fmt: skip
 
+handles = Handlers()
 
-async def on_notification(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    d = event.data
+
+@handles(*KINDS)
+async def on_notification(cur: Cursor, event: EventEnvelope[DomainEvent]) -> None:
+    d = event.data.model_dump(mode="json")
     status = d.get("status", d.get("type"))
-    at = d.get("at") or d.get("generated_at") or event.occurred_at
     await cur.execute(
         """
         INSERT INTO station_notifications (event_id, station_id, kind, status, request_id, at,
@@ -27,6 +41,19 @@ async def on_notification(cur: AsyncCursor[object], event: EventEnvelope) -> Non
         VALUES (%s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT (event_id) DO NOTHING
         """,
-        (event.event_id, event.station_id, event.type, status, d.get("request_id"), at,
-         Jsonb(d)),
+        (event.event_id, event.station_id, event.type, status, d.get("request_id"),
+         _reported_at(event), Jsonb(d)),
     )  # fmt: skip
+
+
+def _reported_at(event: EventEnvelope[DomainEvent]) -> datetime:
+    """When the station says it happened, else when the CSMS heard of it."""
+    for name in ("at", "generated_at"):
+        value = getattr(event.data, name, None)
+        if isinstance(value, datetime):
+            return value
+    return event.occurred_at
+
+
+PROJECTION = Projection("notifications", tables=(readmodel.station_notifications,),
+                        handlers=handles)  # fmt: skip

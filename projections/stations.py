@@ -1,20 +1,29 @@
-"""The ``stations`` and ``connectors`` read models: identity from BootNotification,
-connection state, admin configuration, connector status."""
+"""The ``stations`` projection: the ``stations`` and ``connectors`` tables. Identity from
+BootNotification, connection state, admin configuration, connector status, and when each
+station was last seen (any event it caused)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from datetime import UTC, datetime
+from collections.abc import Hashable, Sequence
+from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncCursor
+from projections.runtime.projection import Cursor, Fold, Handlers, Projection, Seen
+from schemas import readmodel
+from schemas.events import (
+    ConnectorStatusChanged,
+    EventEnvelope,
+    StationBooted,
+    StationConfigured,
+    StationConnected,
+    StationDisconnected,
+)
 
-from schemas.envelopes import EventEnvelope
-
-TABLES = ("stations", "connectors")
+handles = Handlers()
 
 
-async def on_booted(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+@handles(StationBooted)
+async def on_booted(cur: Cursor, event: EventEnvelope[StationBooted]) -> None:
     d = event.data
     await cur.execute(
         """
@@ -31,15 +40,15 @@ async def on_booted(cur: AsyncCursor[object], event: EventEnvelope) -> None:
             last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at)
         """,
         {
-            "id": event.station_id, "v": d["ocpp_version"], "vendor": d["vendor"],
-            "model": d["model"], "serial": d.get("serial_number"),
-            "fw": d.get("firmware_version"), "reason": d.get("reason"),
-            "status": d["status"], "at": event.occurred_at,
+            "id": event.station_id, "v": d.ocpp_version, "vendor": d.vendor, "model": d.model,
+            "serial": d.serial_number, "fw": d.firmware_version, "reason": d.reason,
+            "status": d.status, "at": event.occurred_at,
         },
     )  # fmt: skip
 
 
-async def on_connected(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+@handles(StationConnected)
+async def on_connected(cur: Cursor, event: EventEnvelope[StationConnected]) -> None:
     d = event.data
     await cur.execute(
         """
@@ -52,25 +61,26 @@ async def on_connected(cur: AsyncCursor[object], event: EventEnvelope) -> None:
             last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at)
         """,
         {
-            "id": event.station_id, "v": d["ocpp_version"], "gw": d["gateway_id"],
-            "conn": d["connection_id"], "remote": d.get("remote_address"),
-            "at": event.occurred_at,
+            "id": event.station_id, "v": d.ocpp_version, "gw": d.gateway_id,
+            "conn": d.connection_id, "remote": d.remote_address, "at": event.occurred_at,
         },
     )  # fmt: skip
 
 
-async def on_disconnected(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+@handles(StationDisconnected)
+async def on_disconnected(cur: Cursor, event: EventEnvelope[StationDisconnected]) -> None:
     # A replaced connection's late Disconnected must not mark the newer one as gone.
     await cur.execute(
         """
         UPDATE stations SET connected = false
         WHERE station_id = %(id)s AND connection_id = %(conn)s
         """,
-        {"id": event.station_id, "conn": event.data["connection_id"]},
+        {"id": event.station_id, "conn": event.data.connection_id},
     )
 
 
-async def on_configured(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+@handles(StationConfigured)
+async def on_configured(cur: Cursor, event: EventEnvelope[StationConfigured]) -> None:
     """Admin ``StationConfigured``: only the fields given change (PUT with optional fields)."""
     d = event.data
     await cur.execute(
@@ -84,25 +94,23 @@ async def on_configured(cur: AsyncCursor[object], event: EventEnvelope) -> None:
             password_hash = COALESCE(%(hash)s, s.password_hash)
         """,
         {
-            "id": event.station_id, "reg": d.get("registration_status"),
-            "profile": d.get("security_profile"), "hash": d.get("password_hash"),
+            "id": event.station_id, "reg": d.registration_status,
+            "profile": d.security_profile, "hash": d.password_hash,
         },
     )  # fmt: skip
 
 
-def connector_key(event: EventEnvelope) -> Hashable:
+def connector_key(event: EventEnvelope[ConnectorStatusChanged]) -> Hashable:
     d = event.data
-    return (event.station_id, d["evse_id"], d["connector_id"])
+    return (event.station_id, d.evse_id, d.connector_id)
 
 
-def connector_row(event: EventEnvelope) -> dict[str, Any]:
+def connector_row(event: EventEnvelope[ConnectorStatusChanged]) -> dict[str, Any]:
     d = event.data
-    at = datetime.fromisoformat(d["status_at"])
     return {
-        "id": event.station_id, "evse": d["evse_id"], "conn": d["connector_id"],
-        "status": d["status"], "at": at if at.tzinfo else at.replace(tzinfo=UTC),
-        "err": d.get("error_code"), "info": d.get("info"), "vendor": d.get("vendor_id"),
-        "verr": d.get("vendor_error_code"),
+        "id": event.station_id, "evse": d.evse_id, "conn": d.connector_id, "status": d.status,
+        "at": d.status_at, "err": d.error_code, "info": d.info, "vendor": d.vendor_id,
+        "verr": d.vendor_error_code,
     }  # fmt: skip
 
 
@@ -113,7 +121,7 @@ def later_status(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return b if b["at"] >= a["at"] else a
 
 
-async def write_connector_status(cur: AsyncCursor[object], row: dict[str, Any]) -> None:
+async def write_connector_status(cur: Cursor, row: dict[str, Any]) -> None:
     """The latest status per connector; a late report (older ``status_at``) changes nothing."""
     await cur.execute(
         """
@@ -131,9 +139,14 @@ async def write_connector_status(cur: AsyncCursor[object], row: dict[str, Any]) 
     )
 
 
-async def touch_many(cur: AsyncCursor[object], seen: dict[str, datetime]) -> None:
-    """Any event a station caused shows it alive at that time (``seen``: the latest per
-    station in a batch)."""
+async def touch_many(cur: Cursor, applied: Sequence[Seen]) -> None:
+    """Any event a station caused shows it alive at that time: once per station per batch,
+    at the latest such event, not once per event."""
+    seen: dict[str, datetime] = {}
+    for event in applied:
+        if event.station_id and event.by_station:
+            at = seen.get(event.station_id)
+            seen[event.station_id] = max(at, event.at) if at else event.at
     if not seen:
         return
     await cur.executemany(
@@ -143,3 +156,14 @@ async def touch_many(cur: AsyncCursor[object], seen: dict[str, datetime]) -> Non
         """,
         [{"id": station_id, "at": at} for station_id, at in seen.items()],
     )
+
+
+PROJECTION = Projection(
+    "stations",
+    tables=(readmodel.stations, readmodel.connectors),
+    handlers=handles,
+    # A station reports its connectors' status at every session's start and end.
+    folds={ConnectorStatusChanged: Fold(connector_key, connector_row, later_status,
+                                        write_connector_status)},
+    after_batch=touch_many,
+)  # fmt: skip

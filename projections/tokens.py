@@ -1,15 +1,16 @@
-"""The ``tokens`` read model, from the admin log (``TokenUpserted`` / ``TokenDeleted``)."""
+"""The ``tokens`` projection, from the admin log (``TokenUpserted`` / ``TokenDeleted``)."""
 
 from __future__ import annotations
 
-from psycopg import AsyncCursor
+from projections.runtime.projection import Cursor, Handlers, Projection
+from schemas import readmodel
+from schemas.events import EventEnvelope, TokenDeleted, TokenUpserted
 
-from schemas.envelopes import EventEnvelope
-
-TABLES = ("tokens",)
+handles = Handlers()
 
 
-async def on_upserted(cur: AsyncCursor[object], event: EventEnvelope) -> None:
+@handles(TokenUpserted)
+async def on_upserted(cur: Cursor, event: EventEnvelope[TokenUpserted]) -> None:
     d = event.data
     await cur.execute(
         """
@@ -20,11 +21,15 @@ async def on_upserted(cur: AsyncCursor[object], event: EventEnvelope) -> None:
             updated_at = EXCLUDED.updated_at
         """,
         {
-            "tok": d["id_token"], "type": d["type"], "status": d["status"],
-            "exp": d.get("expires_at"), "group": d.get("group_id"), "at": event.occurred_at,
+            "tok": d.id_token, "type": d.type, "status": d.status, "exp": d.expires_at,
+            "group": d.group_id, "at": event.occurred_at,
         },
     )  # fmt: skip
 
 
-async def on_deleted(cur: AsyncCursor[object], event: EventEnvelope) -> None:
-    await cur.execute("DELETE FROM tokens WHERE id_token = %s", (event.data["id_token"],))
+@handles(TokenDeleted)
+async def on_deleted(cur: Cursor, event: EventEnvelope[TokenDeleted]) -> None:
+    await cur.execute("DELETE FROM tokens WHERE id_token = %s", (event.data.id_token,))
+
+
+PROJECTION = Projection("tokens", tables=(readmodel.tokens,), handlers=handles)

@@ -1,4 +1,4 @@
-"""The ``transactions`` and ``meter_values`` read models.
+"""The ``transactions`` projection: the ``transactions`` and ``meter_values`` tables.
 
 Rows are keyed by what the events carry (the CSMS transaction ``id``; a meter value by its
 event id and position), never by serials or ``now()``, so a rebuild from offset 0 writes
@@ -18,12 +18,19 @@ from typing import Any, LiteralString
 from uuid import UUID
 
 import orjson
-from psycopg import AsyncCursor
 from psycopg.errors import UniqueViolation
 
-from schemas.envelopes import EventEnvelope
+from projections.runtime.projection import Bulk, Cursor, Fold, Projection
+from schemas import readmodel
+from schemas.events import (
+    EventEnvelope,
+    MeterValuesReported,
+    TransactionEnded,
+    TransactionStarted,
+    TransactionUpdated,
+)
 
-TABLES = ("transactions", "meter_values")
+TransactionEvent = TransactionStarted | TransactionUpdated | TransactionEnded
 
 _COLUMNS = (
     "id", "station_id", "transaction_id", "ocpp_version", "evse_id", "connector_id", "id_token",
@@ -44,12 +51,12 @@ _INSERT = (
 )
 
 
-def _row(event: EventEnvelope, status: str, **values: Any) -> dict[str, Any]:
+def _row(event: EventEnvelope[TransactionEvent], status: str, **values: Any) -> dict[str, Any]:
     d = event.data
-    row: dict[str, Any] = {c: d.get(c) for c in _COLUMNS}
+    row: dict[str, Any] = {c: getattr(d, c, None) for c in _COLUMNS}
     row.update(station_id=event.station_id, status=status, updated_at=event.occurred_at,
-               offline=bool(d.get("offline")), anomalies=list(d.get("anomalies") or []),
-               missing_seq_nos=list(d.get("missing_seq_nos") or []), **values)  # fmt: skip
+               offline=d.offline, anomalies=list(getattr(d, "anomalies", ())),
+               missing_seq_nos=list(getattr(d, "missing_seq_nos", ())), **values)  # fmt: skip
     return row
 
 
@@ -118,16 +125,15 @@ class Write:
     ops: dict[str, tuple[Op, Any]]
 
 
-def transaction_key(event: EventEnvelope) -> Hashable:
-    key: Hashable = event.data["id"]
-    return key
+def transaction_key(event: EventEnvelope[TransactionEvent]) -> Hashable:
+    return event.data.id
 
 
-def transaction_write(event: EventEnvelope) -> Write:
+def transaction_write(event: EventEnvelope[TransactionEvent]) -> Write:
     """The write of one TransactionStarted, TransactionUpdated or TransactionEnded."""
-    if event.type == "TransactionStarted":
-        row, ops = _row(event, "active", last_seq_no=event.data.get("seq_no")), _ON_STARTED
-    elif event.type == "TransactionEnded":
+    if isinstance(event.data, TransactionStarted):
+        row, ops = _row(event, "active", last_seq_no=event.data.seq_no), _ON_STARTED
+    elif isinstance(event.data, TransactionEnded):
         row, ops = _row(event, "completed"), _ON_ENDED
     else:
         row, ops = _row(event, "active"), _ON_UPDATED
@@ -197,7 +203,7 @@ def _upsert(ops: frozenset[tuple[str, Op]]) -> LiteralString:
     return _INSERT + sets
 
 
-async def write_transaction(cur: AsyncCursor[object], write: Write) -> None:
+async def write_transaction(cur: Cursor, write: Write) -> None:
     params = {column: _param(column, v) for column, v in write.row.items()}
     for column, (_, v) in write.ops.items():
         params[f"op_{column}"] = _param(column, v)
@@ -273,7 +279,7 @@ def copy_field(value: object) -> str:
     return orjson.dumps(value).decode().translate(_COPY_ESCAPES)
 
 
-async def insert_meter_values(cur: AsyncCursor[object], lines: list[str]) -> None:
+async def insert_meter_values(cur: Cursor, lines: list[str]) -> None:
     """Append a batch's meter values in one COPY. ``meter_values`` is written by nothing
     else, so its rows may go in after the batch's other statements. A row already present
     (an event the log holds twice) fails the direct COPY; the batch's rows then go through a
@@ -296,6 +302,18 @@ async def insert_meter_values(cur: AsyncCursor[object], lines: list[str]) -> Non
         )
 
 
-async def _copy(cur: AsyncCursor[object], table: str, data: bytes) -> None:
+async def _copy(cur: Cursor, table: str, data: bytes) -> None:
     async with cur.copy(f"COPY {table} ({_MV_LIST}) FROM STDIN") as copy:
         await copy.write(data)
+
+
+_TRANSACTION = Fold(transaction_key, transaction_write, merge_writes, write_transaction)
+PROJECTION = Projection(
+    "transactions",
+    tables=(readmodel.transactions, readmodel.meter_values),
+    # A rebuild sees ~12 events per transaction in a 1,000-event batch.
+    folds={TransactionStarted: _TRANSACTION, TransactionUpdated: _TRANSACTION,
+           TransactionEnded: _TRANSACTION},
+    # Half the events of a rebuild are meter values, eight rows each.
+    bulk={MeterValuesReported: Bulk(meter_value_lines, insert_meter_values)},
+)  # fmt: skip

@@ -1,7 +1,12 @@
-"""The PostgreSQL read-model tables (written by projections, read by the API).
+"""The PostgreSQL read-model tables (written by projections, read by the API): the contract
+between the two.
 
-The DDL lives in Alembic migrations (infra/migrations); these Core tables describe the same
-columns for the services that query them.
+Each table belongs to one projection (``projections/<model>.py`` names its tables); every
+version of that projection has its own copy in schema ``<projection>_v<version>``, built
+from these declarations, and schema ``public`` has a view of the same name onto the live
+version's copy, which is what the API and the gateway read. Only :data:`STABLE` are tables
+of ``public`` itself. The projections' names, for readers waiting on one:
+:data:`STATIONS`, :data:`TOKENS`.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-READ_MODEL = "readmodel-v1"
-"""The projection name in ``projection_offsets`` of the read model the API serves."""
+STATIONS = "stations"
+"""The projection of ``stations`` (admin ``StationConfigured`` events land there)."""
+TOKENS = "tokens"
+"""The projection of ``tokens`` (admin token events land there)."""
 
 metadata = MetaData()
 
@@ -143,14 +151,36 @@ station_notifications = Table(
     Column("details", JSONB, nullable=False),
 )
 
+# Stable bookkeeping of the projections, in schema ``public`` beside the views the API reads
+# (docs/ARCHITECTURE.md, "Projection versions").
+
+projection_versions = Table(
+    "projection_versions",
+    metadata,
+    Column("projection", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    # building (replaying the log), ready (caught up, followed), live (the API reads it)
+    Column("status", Text, nullable=False),
+    # The code that builds it (Projection.fingerprint); null: adopted by the next projector.
+    Column("fingerprint", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("ready_at", DateTime(timezone=True)),
+    Column("switched_at", DateTime(timezone=True)),
+)
+
 projection_offsets = Table(
     "projection_offsets",
     metadata,
     Column("projection", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
     Column("topic", String(255), primary_key=True),
     Column("partition", Integer, primary_key=True),
     Column("next_offset", BigInteger, nullable=False),
 )
+
+STABLE = (projection_versions, projection_offsets)
+"""Tables of schema ``public`` itself; every other table here is a view there, onto the
+live version of the projection that owns it."""
 
 # CSMS-initiated calls (migration 0003).
 
@@ -249,3 +279,25 @@ Index("transactions_by_status", transactions.c.status, transactions.c.station_id
 Index("meter_values_by_transaction", meter_values.c.transaction_pk, meter_values.c.sampled_at)
 Index("meter_values_by_station", meter_values.c.station_id, meter_values.c.sampled_at)
 Index("calls_station_created", calls.c.station_id, calls.c.created_at)
+Index("one_live_version", projection_versions.c.projection, unique=True,
+      postgresql_where=projection_versions.c.status == "live")
+
+# Station connections (projections/station_connections.py; no migration: a projection's first
+# version is created from these declarations, docs/ADDING_A_READ_MODEL.md).
+
+station_connections = Table(
+    "station_connections",
+    metadata,
+    Column("connection_id", Text, primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("gateway_id", Text, nullable=False),
+    Column("ocpp_version", String(16), nullable=False),
+    Column("remote_address", Text),
+    Column("security_profile", Integer),
+    Column("admitted_as", Text),
+    Column("connected_at", DateTime(timezone=True), nullable=False),
+    Column("disconnected_at", DateTime(timezone=True)),
+    Column("close_reason", Text),
+)
+Index("station_connections_by_station", station_connections.c.station_id,
+      station_connections.c.connected_at)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import RowMapping, func, select
@@ -20,7 +20,8 @@ from api.models import (
     StationPublic,
 )
 from schemas.credentials import hash_password
-from schemas.readmodel import connectors, stations
+from schemas.events import StationConfigured
+from schemas.readmodel import STATIONS, connectors, stations
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 
@@ -70,10 +71,12 @@ async def put_station(station_id: NewStationId, body: StationConfigIn, db: DbDep
                       writer: WriterDep) -> StationPublic:  # fmt: skip
     """Configure a station (registration status, security profile, password); returns the
     station once the read model shows the change."""
-    data: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"password"})
-    if body.password is not None:
-        data["password_hash"] = hash_password(body.password.get_secret_value())
-    await writer.write("StationConfigured", station_id, station_id, data)
+    password = body.password
+    event = StationConfigured(
+        **body.model_dump(exclude={"password"}),
+        password_hash=hash_password(password.get_secret_value()) if password else None,
+    )
+    await writer.write(event, station_id, station_id, shown_by=STATIONS)
     station = await load_station(db, station_id)
     assert station is not None  # projected: the wait above returned
     return station

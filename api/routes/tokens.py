@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import DbDep, WriterDep
 from api.models import ErrorBody, Page, TokenIn, TokenPublic
-from schemas.readmodel import tokens
+from schemas.events import TokenDeleted, TokenUpserted
+from schemas.readmodel import TOKENS, tokens
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -28,8 +29,8 @@ async def load_token(db: AsyncConnection, id_token: str) -> TokenPublic | None:
 async def put_token(id_token: IdTokenPath, body: TokenIn, db: DbDep,
                     writer: WriterDep) -> TokenPublic:  # fmt: skip
     """Issue or change a token; returns it once the read model shows the change."""
-    data = body.model_dump(mode="json")
-    await writer.write("TokenUpserted", id_token, None, {"id_token": id_token, **data})
+    event = TokenUpserted(id_token=id_token, **body.model_dump())
+    await writer.write(event, id_token, None, shown_by=TOKENS)
     token = await load_token(db, id_token)
     assert token is not None
     return token
@@ -48,7 +49,7 @@ async def delete_token(id_token: IdTokenPath, db: DbDep, writer: WriterDep) -> R
     if await load_token(db, id_token) is None:
         raise HTTPException(status_code=404, detail=f"token {id_token!r} not found")
     await db.rollback()  # end the read transaction; the write is waited for below
-    await writer.write("TokenDeleted", id_token, None, {"id_token": id_token})
+    await writer.write(TokenDeleted(id_token=id_token), id_token, None, shown_by=TOKENS)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,0 +1,436 @@
+"""The projector: events log and admin log → the tables of one or more projection versions,
+exactly once in effect, even with several projector processes on the same versions.
+
+Each batch of a partition is applied to every version it follows, and each version's next
+offset for that partition moves, in one PostgreSQL transaction (DESIGN decision 6). The
+offsets row is a guard, not a record: a version's part of the batch commits only if the
+stored next offset is still the one this projector read (compare-and-set in the same
+transaction, before any row is written). If another projector moved it, the whole
+transaction rolls back, the projector re-reads the offsets and applies what is still new
+to it, so no event's effect is ever applied twice or skipped.
+
+Versions are independent: each keeps its own offsets (a version being built from offset 0
+beside one that follows the head of the log), and each batch is applied to a version with
+``search_path`` set to that version's schema, so the read models' SQL names bare tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+import orjson
+import psycopg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from psycopg import AsyncConnection, sql
+
+from projections import ProjectionDropped, ProjectionError, StoreUnavailable
+from projections.runtime.projection import Bulk, Cursor, Fold, Projection, Seen
+from schemas.events import DomainEvent, EventEnvelope, EventError, event_from_json, latest_classes
+
+log = logging.getLogger(__name__)
+
+# A partition's batches on their way from the fetching task to the partition's own task;
+# None: no more.
+_Queue = asyncio.Queue[list[ConsumerRecord[bytes, bytes]] | None]
+_SCHEMA = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One projection version the projector writes: ``projection``'s tables in the schema of
+    ``version``."""
+
+    projection: Projection
+    version: int
+
+    def __post_init__(self) -> None:
+        if not _SCHEMA.match(self.schema):
+            raise ValueError(f"not a schema name: {self.schema!r}")
+
+    @property
+    def schema(self) -> str:
+        return self.projection.schema(self.version)
+
+    @property
+    def label(self) -> str:
+        return f"{self.projection.name}@{self.version}"
+
+
+class Projector:
+    """Applies every event of ``topics`` (the events log and the admin log) to ``targets``."""
+
+    def __init__(self, *, bootstrap: str, database_url: str, topics: Sequence[str],
+                 targets: Sequence[Target], batch_size: int = 1000) -> None:  # fmt: skip
+        if not targets:
+            raise ValueError("a projector needs at least one projection version to write")
+        self.bootstrap = bootstrap
+        self.database_url = database_url
+        self.topics = tuple(topics)
+        self.targets = tuple(targets)
+        self.batch_size = batch_size
+        self.conflicts = 0
+        """Batches another projector had applied first (each rolled back and re-read)."""
+        self.started: dict[TopicPartition, int] = {}
+        """Where each partition was read from: the lowest next offset of the targets."""
+        self.applied: dict[TopicPartition, int] = {}
+        """Each partition's offset after the last record applied (or known to be old)."""
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._idle: dict[TopicPartition, bool] = {}
+
+    async def run(self) -> None:
+        """Follow the topics until :meth:`stop` is called.
+
+        Partitions are applied concurrently, each by its own task on its own connection: a
+        partition's events touch only its own stations' rows (the events log is keyed by
+        station id), and each batch commits its rows with its own partition's offsets. One
+        task fetches and hands each partition its batches through a short queue, so while
+        PostgreSQL executes one partition's batch the projector decodes another's.
+        """
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, isolation_level="read_committed",
+            enable_auto_commit=False, fetch_max_wait_ms=100,
+        )  # fmt: skip
+        await consumer.start()
+        self._consumer = consumer
+        try:
+            tps = await self._assign(consumer)
+            log.info("following %s into %s", ", ".join(self.topics),
+                     ", ".join(t.label for t in self.targets))  # fmt: skip
+            queues: dict[TopicPartition, _Queue] = {tp: asyncio.Queue(maxsize=2) for tp in tps}
+            try:
+                async with asyncio.TaskGroup() as tasks:
+                    for tp, queue in queues.items():
+                        tasks.create_task(self._follow(tp, queue))
+                    tasks.create_task(self._fetch(consumer, queues))
+            except BaseExceptionGroup as failed:
+                raise failed.exceptions[0] from failed  # the first failure
+        finally:
+            self._consumer = None
+            await consumer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def caught_up(self) -> bool | None:
+        """Whether every partition has been applied up to the end of its log now (None
+        before the projector has started)."""
+        consumer = self._consumer
+        if consumer is None or not self.started:
+            return None
+        ends = await consumer.end_offsets(list(self.started))
+        for tp, end in ends.items():
+            if not self._idle.get(tp, False):
+                return False
+            if await consumer.position(tp) < end:
+                return False
+        return True
+
+    async def end_offsets(self) -> dict[TopicPartition, int]:
+        consumer = self._consumer
+        if consumer is None or not self.started:
+            return {}
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(list(self.started))
+        return ends
+
+    async def _fetch(self, consumer: AIOKafkaConsumer,
+                     queues: dict[TopicPartition, _Queue]) -> None:  # fmt: skip
+        """Hand out batches until stopped, then tell every partition's task to end (a failed
+        task instead ends them all through the task group)."""
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(
+                timeout_ms=200, max_records=self.batch_size * len(queues)
+            )
+            for tp, records in batches.items():
+                self._idle[tp] = False
+                await queues[tp].put(records)
+            for tp, queue in queues.items():
+                if tp not in batches and queue.empty():
+                    self._idle.setdefault(tp, True)
+        for queue in queues.values():
+            await queue.put(None)
+
+    async def _follow(self, tp: TopicPartition, queue: _Queue) -> None:
+        """Apply a partition's batches on its own connection, opened with its first batch."""
+        if (records := await queue.get()) is None:
+            return
+        async with await connect(self.database_url) as db:
+            expected = await self._stored(db, tp)
+            while records is not None:
+                expected = await self._apply_batch(db, tp, records, expected)
+                self.applied[tp] = records[-1].offset + 1
+                if queue.empty():
+                    self._idle[tp] = True
+                records = await queue.get()
+
+    async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        tps = [tp for topic in self.topics for tp in await topic_partitions(self.bootstrap, topic)]
+        consumer.assign(tps)
+        async with await connect(self.database_url) as db:
+            for tp in tps:
+                stored = await self._stored(db, tp)
+                self.started[tp] = self.applied[tp] = min(stored.values())
+                consumer.seek(tp, self.started[tp])
+        return tps
+
+    async def _stored(self, db: AsyncConnection[object], tp: TopicPartition) -> dict[Target, int]:
+        """Each target's next offset of ``tp`` (0 when it has none yet); raises
+        :class:`ProjectionDropped` for a target whose version is no longer registered."""
+        async with db.cursor() as cur:
+            await cur.execute(
+                """
+                SELECT v.projection, v.version, o.next_offset
+                FROM public.projection_versions v LEFT JOIN public.projection_offsets o
+                    ON o.projection = v.projection AND o.version = v.version
+                    AND o.topic = %s AND o.partition = %s
+                WHERE (v.projection, v.version) IN (SELECT * FROM unnest(%s::text[], %s::int[]))
+                """,
+                (tp.topic, tp.partition, [t.projection.name for t in self.targets],
+                 [t.version for t in self.targets]),
+            )  # fmt: skip
+            rows: list[Any] = await cur.fetchall()
+        await db.commit()
+        stored = {(str(p), int(v)): int(o or 0) for p, v, o in rows}
+        missing = [t.label for t in self.targets if (t.projection.name, t.version) not in stored]
+        if missing:
+            raise ProjectionDropped(f"no longer registered: {', '.join(missing)}")
+        return {t: stored[(t.projection.name, t.version)] for t in self.targets}
+
+    async def _apply_batch(self, db: AsyncConnection[object], tp: TopicPartition,
+                           records: list[ConsumerRecord[bytes, bytes]],
+                           expected: dict[Target, int]) -> dict[Target, int]:  # fmt: skip
+        """Apply ``records`` to every target that has not seen them; the targets' offsets
+        after it. Retried with fresh offsets when another projector got there first."""
+        decoded = [_Record.of(r) for r in records]
+        following = records[-1].offset + 1
+        while True:
+            try:
+                async with db.transaction():
+                    for target in self.targets:
+                        news = [r for r in decoded if r.offset >= expected[target]]
+                        if news:
+                            await _claim(db, target, tp, expected[target], following)
+                            await _apply_target(db, target, news)
+                return {t: max(o, following) for t, o in expected.items()}
+            except _Conflict as conflict:
+                self.conflicts += 1
+                log.info("%s %s/%d: offset %d already applied elsewhere; re-reading",
+                         conflict.target.label, tp.topic, tp.partition,
+                         expected[conflict.target])  # fmt: skip
+                expected = await self._stored(db, tp)
+            except psycopg.OperationalError as e:
+                raise StoreUnavailable(str(e)) from e
+
+
+class _Conflict(Exception):
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+
+async def _claim(db: AsyncConnection[object], target: Target, tp: TopicPartition,
+                 start: int, following: int) -> None:  # fmt: skip
+    """Move ``target``'s next offset of ``tp`` from ``start`` to ``following``, or raise
+    :class:`_Conflict` if it is no longer ``start`` (or the version was dropped). First in
+    the transaction: a second projector on the same rows waits here for the first one's
+    commit, then finds the offset moved."""
+    async with db.cursor() as cur:
+        await cur.execute(
+            """
+            INSERT INTO public.projection_offsets AS o
+                (projection, version, topic, partition, next_offset)
+            SELECT %(p)s, %(v)s, %(t)s, %(n)s, %(next)s
+            WHERE EXISTS (SELECT 1 FROM public.projection_versions
+                          WHERE projection = %(p)s AND version = %(v)s)
+            ON CONFLICT (projection, version, topic, partition)
+            DO UPDATE SET next_offset = EXCLUDED.next_offset WHERE o.next_offset = %(start)s
+            RETURNING 1
+            """,
+            {"p": target.projection.name, "v": target.version, "t": tp.topic,
+             "n": tp.partition, "next": following, "start": start},
+        )  # fmt: skip
+        if await cur.fetchone() is None:
+            raise _Conflict(target)
+
+
+async def _apply_target(db: AsyncConnection[object], target: Target,
+                        records: list[_Record]) -> None:  # fmt: skip
+    """One target's part of a batch, in its own schema. Statements go out in pipeline mode
+    (without waiting for each result); bulk rows are written after, by COPY."""
+    projection = target.projection
+    async with db.cursor() as cur:
+        await cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
+            sql.Identifier(target.schema)))  # fmt: skip
+    batch = _Batch()
+    async with db.pipeline(), db.cursor() as cur:
+        for record in records:
+            await _apply_record(cur, projection, record, batch)
+        for fold, pending in batch.folded.items():
+            for write in pending.values():
+                await fold.perform(cur, write)
+        if projection.after_batch is not None:
+            seen = [r.seen for r in records if r.seen is not None]
+            await projection.after_batch(cur, seen)
+    async with db.cursor() as cur:
+        for bulk, rows in batch.gathered.items():
+            await bulk.write(cur, rows)
+
+
+async def _apply_record(cur: Cursor, projection: Projection, record: _Record,
+                        batch: _Batch) -> None:  # fmt: skip
+    cls = record.latest
+    if cls is None or cls not in projection.handles:
+        return
+    try:
+        bulk = projection.bulk.get(cls)
+        if bulk is not None:
+            batch.gather(bulk, record.bulk_rows(bulk, cls))
+            return
+        event = record.event()
+        fold = projection.folds.get(cls)
+        if fold is not None:
+            batch.fold(fold, event)
+            return
+    except (EventError, KeyError, TypeError, ValueError) as e:
+        record.malformed(e)
+        return
+    handler = projection.handlers.get(cls)
+    if handler is not None:
+        await handler(cur, event)
+
+
+_LATEST: Mapping[str, type[DomainEvent]] = {c.type_name: c for c in latest_classes()}
+
+
+@dataclass(slots=True)
+class _Record:
+    """One record of a batch, decoded once for every target."""
+
+    offset: int
+    where: str
+    raw: dict[str, Any] | None
+    plain: bool
+    latest: type[DomainEvent] | None
+    seen: Seen | None
+    _event: EventEnvelope[DomainEvent] | None = None
+    _reported: bool = False
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes]) -> _Record:
+        value = record.value or b""
+        where = f"{record.topic}/{record.partition}/{record.offset}"
+        try:
+            raw = orjson.loads(value)
+            if not isinstance(raw, dict):
+                raise TypeError("not a JSON object")
+            latest = _LATEST.get(raw["type"])
+            decoded = cls(record.offset, where, raw, b"\\" not in value, latest, _seen(raw))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            decoded = cls(record.offset, where, None, False, None, None)
+            decoded.malformed(e)
+            return decoded
+        if latest is None:
+            log.warning("skipping %s: no event type %s in this code", where, raw.get("type"))
+        return decoded
+
+    def event(self) -> EventEnvelope[DomainEvent]:
+        if self._event is None:
+            assert self.raw is not None
+            self._event = event_from_json(self.raw)
+        return self._event
+
+    def bulk_rows(self, bulk: Bulk, cls: type[DomainEvent]) -> list[str]:
+        """Bulk rows straight from the JSON when it is in the newest version; else from the
+        event upcast to it."""
+        assert self.raw is not None
+        if self.raw.get("schema_version") == cls.schema_version:
+            return bulk.rows(self.raw, self.plain)
+        event = self.event()
+        return bulk.rows(orjson.loads(event.encode()), False)
+
+    def malformed(self, error: Exception) -> None:
+        if not self._reported:
+            log.error("skipping malformed event at %s: %s", self.where, error)
+            self._reported = True
+        self.latest = None
+
+
+def _seen(raw: Mapping[str, Any]) -> Seen:
+    """From an event's decoded JSON; raises ``TypeError`` or ``ValueError`` on envelope
+    fields the liveness update cannot read."""
+    station_id, at, causation = raw["station_id"], raw["occurred_at"], raw["causation_id"]
+    if not isinstance(station_id, str | None) or not isinstance(causation, str):
+        raise TypeError("station_id and causation_id must be strings")
+    occurred = datetime.fromisoformat(at)
+    if occurred.tzinfo is None:
+        raise ValueError("occurred_at must carry its offset")
+    # Events caused by a frames-log record show the station alive; admin events and the
+    # Pipe's reactions to API commands and clock ticks do not.
+    return Seen(station_id, occurred, ".frames/" in causation)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What a target's part of a batch holds back: bulk rows, folded writes by key."""
+
+    gathered: dict[Bulk, list[str]] = field(default_factory=dict)
+    folded: dict[Fold[Any], dict[Hashable, Any]] = field(default_factory=dict)
+
+    def gather(self, bulk: Bulk, rows: list[str]) -> None:
+        self.gathered.setdefault(bulk, []).extend(rows)
+
+    def fold(self, fold: Fold[Any], event: EventEnvelope[DomainEvent]) -> None:
+        pending = self.folded.setdefault(fold, {})
+        key, write = fold.key(event), fold.write(event)
+        earlier = pending.get(key)
+        pending[key] = write if earlier is None else fold.merge(earlier, write)
+
+
+# Errors meaning "not there yet": UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE.
+_NOT_YET = frozenset({3, 5})
+
+
+async def topic_partitions(
+    bootstrap: str, topic: str, wait_s: float = 30.0
+) -> list[TopicPartition]:
+    """The partitions of ``topic``, from the broker's metadata; waits up to ``wait_s`` for a
+    topic that is being created (the projector may start alongside ``csms topics``)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        described = await _describe(bootstrap, topic)
+        error = described["error_code"]
+        if error == 0:
+            return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        if error not in _NOT_YET or time.monotonic() > deadline:
+            raise ProjectionError(f"topic {topic} cannot be read (error {error})")
+        await asyncio.sleep(0.2)
+
+
+async def _describe(bootstrap: str, topic: str) -> dict[str, Any]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return cast(dict[str, Any], described)
+
+
+async def connect(database_url: str) -> AsyncConnection[object]:
+    try:
+        conn: AsyncConnection[object] = await psycopg.AsyncConnection.connect(database_url)
+        # Read models are derived data, and each transaction carries its own offsets: a commit
+        # lost in a crash is lost together with its offsets and re-applied from Kafka. So the
+        # projector need not wait for the WAL flush at every commit.
+        await conn.execute("SET synchronous_commit = off")
+        await conn.commit()
+    except psycopg.OperationalError as e:
+        raise StoreUnavailable(str(e)) from e
+    return conn
