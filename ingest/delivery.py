@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from ingest import FramesLogUnavailable
+from ingest import DeliveryUnavailable
 from schemas.envelopes import Delivery
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class DeliveryConsumer:
             await self._consumer.seek_to_end(partition)
             await self._consumer.position(partition)
         except (KafkaError, OSError) as e:
-            raise FramesLogUnavailable(f"cannot read deliveries from Kafka: {e}") from e
+            raise DeliveryUnavailable(f"cannot read deliveries from Kafka: {e}") from e
 
     async def stop(self) -> None:
         await self._consumer.stop()

@@ -37,6 +37,7 @@ from ingest.frames_log import FramesLog
 from ingest.handshake import basic_credentials, choose_version, station_id_from_path
 from ingest.limits import FailureLimiter, TokenBucket
 from ingest.tls import client_cert_cn, peer_certificate, tls_connection_class
+from ocpp import CloseCode
 from schemas.credentials import verify_password
 from schemas.envelopes import (
     UNIDENTIFIED_STATION,
@@ -49,13 +50,7 @@ from schemas.envelopes import (
 
 log = logging.getLogger(__name__)
 
-# RFC 6455 §7.4.1 close codes used here.
-CLOSE_GOING_AWAY = 1001  # graceful shutdown: reconnect (to another gateway)
-CLOSE_PROTOCOL_ERROR = 1002  # no OCPP subprotocol (OCPP-J §3.1.2)
-CLOSE_UNSUPPORTED_DATA = 1003  # binary frame (OCPP-J frames are text)
-CLOSE_POLICY = 1008  # replaced by a newer connection; message rate limit
-CLOSE_INTERNAL_ERROR = 1011  # keep-alive timeout (as websockets uses it)
-CLOSE_REPLACED = CLOSE_POLICY
+# Close codes: ocpp.CloseCode (RFC 6455 §7.4.1, with the use the CSMS makes of each).
 REASON_REPLACED = "replaced by a newer connection for this station id"
 REASON_RATE = "message rate limit exceeded"
 
@@ -329,10 +324,11 @@ class Gateway:
             # OCPP-J 1.6 / 2.0.1 §3.1.2: no common subprotocol → complete the handshake
             # without one, then close the connection at once.
             refusal = Admission.refuse(
-                HTTPStatus.SWITCHING_PROTOCOLS, "no supported OCPP subprotocol offered; closed 1002"
+                HTTPStatus.SWITCHING_PROTOCOLS,
+                f"no supported OCPP subprotocol offered; closed {CloseCode.PROTOCOL_ERROR}",
             )
             await self._record_refusal(ws, station_id, _offered(ws.request), refusal)
-            await ws.close(CLOSE_PROTOCOL_ERROR, "no supported OCPP subprotocol offered")
+            await ws.close(CloseCode.PROTOCOL_ERROR, "no supported OCPP subprotocol offered")
             return
         conn = Connection(
             station_id,
@@ -375,7 +371,7 @@ class Gateway:
         if previous is not None:
             # The old connection's handler keeps reading what it already received (frames
             # buffered before the close are still logged), then logs its Disconnected.
-            self._spawn(previous.ws.close(CLOSE_REPLACED, REASON_REPLACED))
+            self._spawn(previous.ws.close(CloseCode.POLICY_VIOLATION, REASON_REPLACED))
 
     async def _read_loop(self, conn: Connection) -> str:
         try:
@@ -383,7 +379,7 @@ class Gateway:
                 conn.busy, conn.last_frame_at = True, time.monotonic()
                 if isinstance(message, bytes):
                     await self._on_binary(conn, message)
-                    return f"closed by gateway: {CLOSE_UNSUPPORTED_DATA} binary frame"
+                    return f"closed by gateway: {CloseCode.UNSUPPORTED_DATA} binary frame"
                 await self._on_text(conn, message)
                 conn.busy = False
         except ConnectionClosed:
@@ -424,7 +420,7 @@ class Gateway:
             error = ocpp.generic_error(conn.version, f"{REASON_RATE} ({limit}); retry later")
             self._queue(conn, ocpp.serialize(ocpp.call_error(conn.version, unique_id, error)))
         if conn.over_limit > self.config.rate_limit_burst:
-            self._spawn(conn.ws.close(CLOSE_POLICY, REASON_RATE))
+            self._spawn(conn.ws.close(CloseCode.POLICY_VIOLATION, REASON_RATE))
 
     async def _on_binary(self, conn: Connection, data: bytes) -> None:
         # OCPP-J §4: frames are text; RFC 6455 1003 for data we cannot accept. The bytes are
@@ -435,18 +431,21 @@ class Gateway:
                 RecordKind.FRAME,
                 Direction.IN,
                 raw=base64.b64encode(data).decode(),
-                verdict=f"BinaryFrame: {len(data)} bytes (raw is base64); closed 1003",
+                verdict=(
+                    f"BinaryFrame: {len(data)} bytes (raw is base64); "
+                    f"closed {CloseCode.UNSUPPORTED_DATA}"
+                ),
             )
         )
-        await conn.ws.close(CLOSE_UNSUPPORTED_DATA, "binary frames are not OCPP-J")
+        await conn.ws.close(CloseCode.UNSUPPORTED_DATA, "binary frames are not OCPP-J")
 
     async def _log_protocol_failure(self, conn: Connection) -> None:
         """websockets itself closes on an oversized frame (1009) or invalid UTF-8 (1007);
         the frame never reaches us, but its verdict is logged."""
         sent = conn.ws.protocol.close_sent
-        if sent is None or sent.code not in (1007, 1009):
+        if sent is None or sent.code not in (CloseCode.INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG):
             return
-        what = "MessageTooBig" if sent.code == 1009 else "InvalidUtf8"
+        what = "MessageTooBig" if sent.code == CloseCode.MESSAGE_TOO_BIG else "InvalidUtf8"
         await self.frames_log.append(
             self._record(
                 conn,
@@ -476,7 +475,7 @@ class Gateway:
             pinged_at = time.monotonic()
             while not (await asyncio.wait({pong}, timeout=interval / 2))[0]:
                 if not conn.busy and conn.last_frame_at < pinged_at:
-                    await conn.ws.close(CLOSE_INTERNAL_ERROR, "keepalive ping timeout")
+                    await conn.ws.close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
                     return
             if pong.exception() is not None:  # the connection closed meanwhile
                 return
@@ -543,7 +542,7 @@ def close_reason(ws: ServerConnection) -> str:
         return f"closed by gateway: {_close_text(sent)}"
     if rcvd is not None:
         return f"closed by station: {_close_text(rcvd)}"
-    return "connection lost: 1006 (no close frame)"
+    return f"connection lost: {CloseCode.NO_CLOSE_FRAME} (no close frame)"
 
 
 def _close_text(close: Close) -> str:

@@ -1,24 +1,21 @@
 """Pure rules of the OCPP-J WebSocket handshake (no sockets here).
 
 OCPP-J 1.6 §3.1.1 / OCPP-J 2.0.1 §3.1.1: the connection URL ends with the station's
-identity, ``ws://host:port/ocpp/<station_id>``; §3.1.2: the client offers ``ocpp1.6`` /
-``ocpp2.0.1`` as WebSocket subprotocol and the server picks one it supports.
+identity, ``ws://host:port/ocpp/<station_id>`` (which identities are valid:
+:mod:`ocpp.identifiers`); §3.1.2: the client offers ``ocpp1.6`` / ``ocpp2.0.1`` as WebSocket
+subprotocol and the server picks one it supports.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
-from ocpp import OcppVersion
+from ocpp import OcppVersion, is_station_id
 
 PATH_PREFIX = "/ocpp/"
-# OCPP 2.0.1 Part 2 §1.7 identifierString: letters, digits and *-_=:+|@. ; max 48 (2.0.1
-# securityProfile identity max length). ':' is excluded: it cannot appear in a Basic-auth user.
-STATION_ID = re.compile(r"^[A-Za-z0-9*\-_=+|@.]{1,48}$")
 
 # Preference when a station offers several versions: the newest we support.
 SUPPORTED = (OcppVersion.V201, OcppVersion.V16)
@@ -30,7 +27,7 @@ def station_id_from_path(path: str) -> str | None:
     if not target.startswith(PATH_PREFIX):
         return None
     station_id = unquote(target[len(PATH_PREFIX) :])
-    return station_id if STATION_ID.match(station_id) else None
+    return station_id if is_station_id(station_id) else None
 
 
 def choose_version(offered: Sequence[str]) -> OcppVersion | None:

@@ -31,6 +31,7 @@ def test_station_id_from_path() -> None:
     assert station_id_from_path("/other/CP-1") is None
     assert station_id_from_path("/ocpp/a:b") is None
     assert station_id_from_path("/ocpp/" + "x" * 49) is None
+    assert station_id_from_path("/ocpp/CP-1%0A") is None  # Python's "$" would let it through
 
 
 def test_choose_version_prefers_the_newest() -> None:
