@@ -16,8 +16,8 @@ from tests.services import ServiceSet
 def local_base() -> Settings:
     """The shared broker and server (started here if needed)."""
     base = Settings()
-    kafka.ensure_started(base)
-    postgres.ensure_started(base)
+    kafka.ensure_started(base.kafka_broker)
+    postgres.ensure_started(base.postgres_server)
     return Settings(kafka_bootstrap=base.bootstrap, database_url=base.libpq_url)
 
 

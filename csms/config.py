@@ -4,6 +4,10 @@ Every value can be set from the environment with the ``CSMS_`` prefix, e.g.
 ``CSMS_KAFKA_BOOTSTRAP=broker:9092``. When ``kafka_bootstrap`` / ``database_url`` are
 left unset the local services that ``infra/`` provisions are used (and started on demand
 by ``csms up`` / ``csms infra start``); when they are set, ``infra/`` starts nothing.
+
+The services and ``infra`` never read ``Settings``: each is handed its own configuration
+type, built here (``kafka_broker``, ``postgres_server``, ``kafka_topics``) or in
+:mod:`csms.services` (the gateway's, the processor's, the API's).
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from infra.config import (
+    LOCAL_BOOTSTRAP,
+    LOCAL_DATABASE_URL,
+    KafkaBrokerConfig,
+    PostgresConfig,
+    TopicsConfig,
+)
 
-LOCAL_KAFKA_PORT = 19092
-LOCAL_KAFKA_CONTROLLER_PORT = 19093
-LOCAL_POSTGRES_PORT = 15432
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
@@ -92,12 +100,12 @@ class Settings(BaseSettings):
 
     @property
     def bootstrap(self) -> str:
-        return self.kafka_bootstrap or f"127.0.0.1:{LOCAL_KAFKA_PORT}"
+        return self.kafka_bootstrap or LOCAL_BOOTSTRAP
 
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL with the psycopg (3) async driver selected."""
-        url = self.database_url or f"postgresql://csms:csms@127.0.0.1:{LOCAL_POSTGRES_PORT}/csms"
+        url = self.database_url or LOCAL_DATABASE_URL
         for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
@@ -107,3 +115,18 @@ class Settings(BaseSettings):
     def libpq_url(self) -> str:
         """The database URL as libpq / psycopg understands it."""
         return self.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    @property
+    def kafka_broker(self) -> KafkaBrokerConfig:
+        """What :mod:`infra.kafka` is told: the broker, and whether it runs the local one."""
+        return KafkaBrokerConfig(self.state_dir, self.bootstrap, local=self.uses_local_kafka)
+
+    @property
+    def postgres_server(self) -> PostgresConfig:
+        """What :mod:`infra.postgres` is told: whether it runs the local server."""
+        return PostgresConfig(self.state_dir, local=self.uses_local_postgres)
+
+    @property
+    def kafka_topics(self) -> TopicsConfig:
+        """What :mod:`infra.topics` is told: this deployment's topics and their broker."""
+        return TopicsConfig(self.bootstrap, self.topic_prefix, self.partitions)

@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from csms.config import Settings
 from schemas.topics import Topics
+
+if TYPE_CHECKING:
+    from ingest.assembly import IngestConfig
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +27,48 @@ async def _until_signalled() -> None:
     await stop.wait()
 
 
+def ingest_config(settings: Settings) -> IngestConfig:
+    """The gateway's own configuration (it never reads ``Settings``); reads the TLS files."""
+    from ingest.assembly import IngestConfig, tls_listener
+    from ingest.gateway import GatewayConfig
+
+    server = GatewayConfig(
+        gateway_id=settings.gateway_id,
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        max_frame_bytes=settings.gateway_max_frame_bytes,
+        ping_interval_s=settings.gateway_ping_interval_s,
+        tls=tls_listener(settings.gateway_tls_port, settings.gateway_tls_cert,
+                         settings.gateway_tls_key, settings.gateway_tls_ca),
+        open_mode=settings.gateway_open_mode,
+        auth_failure_limit=settings.gateway_auth_failure_limit,
+        auth_failure_window_s=settings.gateway_auth_failure_window_s,
+        rate_limit_per_s=settings.gateway_rate_limit_per_s,
+        rate_limit_burst=settings.gateway_rate_limit_burst,
+    )  # fmt: skip
+    return IngestConfig(
+        server=server,
+        bootstrap=settings.bootstrap,
+        topics=Topics(settings.topic_prefix),
+        database_url=settings.libpq_url,
+        backlog_max_frames=settings.gateway_backlog_max_frames,
+        backlog_max_stall_s=settings.gateway_backlog_max_stall_s,
+        credential_cache_s=settings.gateway_credential_cache_s,
+    )
+
+
 async def run_gateway(settings: Settings) -> None:
     from infra.topics import create_topics, delivery_topic
+    from ingest import GatewayError
     from ingest.assembly import build_gateway
 
-    await create_topics(settings, [delivery_topic(settings, settings.gateway_id)])
-    gateway = build_gateway(settings)
-    await gateway.start()
+    topics = settings.kafka_topics
+    await create_topics(topics, [delivery_topic(topics, settings.gateway_id)])
+    gateway = build_gateway(ingest_config(settings))
+    try:
+        await gateway.start()
+    except GatewayError as e:
+        raise SystemExit(f"gateway {settings.gateway_id} could not start: {e}") from e
     try:
         await _until_signalled()
     finally:

@@ -15,7 +15,7 @@ import time
 from typing import IO
 
 from csms.config import Settings
-from infra import kafka, migrate, postgres, topics
+from infra import InfraError, kafka, migrate, postgres, topics
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +23,20 @@ SERVICES = ("gateway", "processor", "projector", "api")
 
 
 def prepare_kafka(settings: Settings) -> None:
-    kafka.ensure_started(settings)
-    created = asyncio.run(topics.create_all(settings))
+    try:
+        kafka.ensure_started(settings.kafka_broker)
+    except InfraError as e:
+        raise SystemExit(f"Kafka: {e}") from e
+    created = asyncio.run(topics.create_all(settings.kafka_topics))
     log.info("topics ready (%d created)", len(created))
 
 
 def prepare_database(settings: Settings) -> None:
-    postgres.ensure_started(settings)
-    migrate.upgrade(settings)
+    try:
+        postgres.ensure_started(settings.postgres_server)
+    except InfraError as e:
+        raise SystemExit(f"PostgreSQL: {e}") from e
+    migrate.upgrade(settings.sqlalchemy_url)
     log.info("read store migrated")
 
 
@@ -39,8 +45,8 @@ def infra(settings: Settings, action: str) -> int:
         prepare_kafka(settings)
         prepare_database(settings)
     elif action == "stop":
-        kafka.stop(settings)
-        postgres.stop(settings)
+        kafka.stop(settings.kafka_broker)
+        postgres.stop(settings.postgres_server)
     else:
         state = "up" if kafka.is_ready(settings.bootstrap) else "down"
         print(f"kafka {settings.bootstrap}: {state}")

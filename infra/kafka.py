@@ -20,8 +20,8 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from csms.config import LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_KAFKA_PORT, Settings
 from infra import ProvisioningFailed, ServiceNotReady
+from infra.config import LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_KAFKA_PORT, KafkaBrokerConfig
 from infra.process import run, running_pid, spawn, terminate
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,13 @@ TEMPLATES = Path(__file__).resolve().parent / "kafka_broker"
 BROKER_HEAP = "-Xmx768m -Xms256m"
 
 
-def kafka_dir(settings: Settings) -> Path:
-    return settings.state_dir / "kafka"
+def kafka_dir(broker: KafkaBrokerConfig) -> Path:
+    return broker.state_dir / "kafka"
 
 
-def ensure_jars(settings: Settings) -> Path:
+def ensure_jars(broker: KafkaBrokerConfig) -> Path:
     """Resolve kafka_2.13 and its log4j binding with Maven, once."""
-    libs = kafka_dir(settings) / "libs"
+    libs = kafka_dir(broker) / "libs"
     if any(libs.glob("kafka_2.13-*.jar")):
         return libs
     if shutil.which("mvn") is None:
@@ -51,8 +51,8 @@ def ensure_jars(settings: Settings) -> Path:
     return libs
 
 
-def _render_config(settings: Settings) -> Path:
-    home = kafka_dir(settings)
+def _render_config(broker: KafkaBrokerConfig) -> Path:
+    home = kafka_dir(broker)
     config = home / "server.properties"
     text = (
         (TEMPLATES / "server.properties.in")
@@ -115,16 +115,16 @@ def wait_ready(bootstrap: str, timeout_s: float = 90.0) -> None:
     raise ServiceNotReady(f"Kafka at {bootstrap} did not answer within {timeout_s:.0f}s")
 
 
-def ensure_started(settings: Settings) -> None:
+def ensure_started(broker: KafkaBrokerConfig) -> None:
     """Start the local broker unless one already answers (or an external one is configured)."""
-    if not settings.uses_local_kafka:
-        wait_ready(settings.bootstrap)
+    if not broker.local:
+        wait_ready(broker.bootstrap)
         return
-    home = kafka_dir(settings)
+    home = kafka_dir(broker)
     pid_file = home / "broker.pid"
-    if running_pid(pid_file) is None and not is_ready(settings.bootstrap):
-        libs = ensure_jars(settings)
-        config = _render_config(settings)
+    if running_pid(pid_file) is None and not is_ready(broker.bootstrap):
+        libs = ensure_jars(broker)
+        config = _render_config(broker)
         _format_storage(libs, config, home / "data")
         env = dict(os.environ, KAFKA_HEAP_OPTS=BROKER_HEAP)
         cmd = _java(
@@ -134,11 +134,11 @@ def ensure_started(settings: Settings) -> None:
         )  # fmt: skip
         pid = spawn(cmd, log_file=home / "broker.log", pid_file=pid_file, env=env)
         log.info("started Kafka broker (pid %d), log: %s", pid, home / "broker.log")
-    wait_ready(settings.bootstrap)
+    wait_ready(broker.bootstrap)
 
 
-def stop(settings: Settings) -> bool:
-    return terminate(kafka_dir(settings) / "broker.pid")
+def stop(broker: KafkaBrokerConfig) -> bool:
+    return terminate(kafka_dir(broker) / "broker.pid")
 
 
 class StandaloneBroker:
@@ -197,7 +197,7 @@ class StandaloneBroker:
         return True
 
 
-def standalone_broker(settings: Settings, home: Path, port: int,
+def standalone_broker(broker: KafkaBrokerConfig, home: Path, port: int,
                       controller_port: int) -> StandaloneBroker:  # fmt: skip
     """A :class:`StandaloneBroker` using the local broker's jars (resolved if needed)."""
-    return StandaloneBroker(ensure_jars(settings), home, port, controller_port)
+    return StandaloneBroker(ensure_jars(broker), home, port, controller_port)

@@ -1,4 +1,7 @@
-"""Alembic migrations of the read store, run programmatically (``csms migrate``)."""
+"""Alembic migrations of the read store, run programmatically (``csms migrate``).
+
+The database URL reaches ``infra/migrations/env.py`` as the Alembic option ``sqlalchemy.url``.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,16 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from csms.config import Settings
-
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(settings: Settings) -> Config:
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration for ``database_url`` (an SQLAlchemy URL, psycopg driver)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
-    command.upgrade(alembic_config(settings), revision)
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)

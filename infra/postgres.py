@@ -13,8 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
-from csms.config import LOCAL_POSTGRES_PORT, Settings
 from infra import ProvisioningFailed, ServiceNotReady
+from infra.config import LOCAL_POSTGRES_PORT, PostgresConfig
 from infra.process import run
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,10 @@ def _install_server() -> None:
     run(["apt-get", "install", "-y", "-q", "postgresql"], env=env)
 
 
-def data_dir(settings: Settings) -> Path:
+def data_dir(server: PostgresConfig) -> Path:
     if _is_root():
         return Path("/var/lib/postgresql") / f"csms-{LOCAL_POSTGRES_PORT}"
-    return settings.state_dir / "postgres"
+    return server.state_dir / "postgres"
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -117,12 +117,12 @@ def _ensure_role_and_database(bins: Path, data: Path) -> None:
         _psql(bins, data, f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
 
 
-def ensure_started(settings: Settings) -> None:
+def ensure_started(server: PostgresConfig) -> None:
     """Install, initialise and start the local server (idempotent), with role and database."""
-    if not settings.uses_local_postgres:
+    if not server.local:
         return
     bins = bin_dir()
-    data = data_dir(settings)
+    data = data_dir(server)
     if not _is_ready(bins):
         _initdb(bins, data)
         _start(bins, data)
@@ -140,11 +140,11 @@ def _wait_ready(bins: Path, timeout_s: float = 60.0) -> None:
     raise ServiceNotReady(f"PostgreSQL did not accept connections within {timeout_s:.0f}s")
 
 
-def stop(settings: Settings) -> bool:
-    if not settings.uses_local_postgres:
+def stop(server: PostgresConfig) -> bool:
+    if not server.local:
         return False
     bins = bin_dir()
-    data = data_dir(settings)
+    data = data_dir(server)
     if not _is_ready(bins):
         return False
     run(_as_owner([str(bins / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]))

@@ -10,7 +10,7 @@ import time
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from csms.config import Settings
+from infra.config import TopicsConfig
 from schemas.topics import FOREVER, Topics
 
 log = logging.getLogger(__name__)
@@ -19,22 +19,23 @@ log = logging.getLogger(__name__)
 DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 
-def forever_topics(settings: Settings) -> list[NewTopic]:
-    topics = Topics(settings.topic_prefix)
+def forever_topics(deployment: TopicsConfig) -> list[NewTopic]:
+    topics = Topics(deployment.prefix)
     config = {"retention.ms": str(FOREVER), "retention.bytes": "-1"}
     return [
-        NewTopic(name, settings.partitions, 1, topic_configs=config) for name in topics.forever()
+        NewTopic(name, deployment.partitions, 1, topic_configs=config)
+        for name in topics.forever()
     ]
 
 
-def delivery_topic(settings: Settings, gateway_id: str) -> NewTopic:
-    name = Topics(settings.topic_prefix).delivery(gateway_id)
+def delivery_topic(deployment: TopicsConfig, gateway_id: str) -> NewTopic:
+    name = Topics(deployment.prefix).delivery(gateway_id)
     return NewTopic(name, 1, 1, topic_configs={"retention.ms": str(DELIVERY_RETENTION_MS)})
 
 
-async def create_topics(settings: Settings, new_topics: list[NewTopic]) -> list[str]:
+async def create_topics(deployment: TopicsConfig, new_topics: list[NewTopic]) -> list[str]:
     """Create the topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=deployment.bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -73,5 +74,5 @@ def _ready(described: dict[str, object]) -> bool:
     )
 
 
-async def create_all(settings: Settings) -> list[str]:
-    return await create_topics(settings, forever_topics(settings))
+async def create_all(deployment: TopicsConfig) -> list[str]:
+    return await create_topics(deployment, forever_topics(deployment))

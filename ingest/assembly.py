@@ -1,8 +1,14 @@
-"""Builds a :class:`Gateway` from the one ``Settings`` object (CLI and tests)."""
+"""Builds a :class:`Gateway` from its own configuration, :class:`IngestConfig`.
+
+The CLI builds that configuration from its settings (``csms.services.ingest_config``);
+nothing here knows where the values came from.
+"""
 
 from __future__ import annotations
 
-from csms.config import Settings
+from dataclasses import dataclass
+from pathlib import Path
+
 from ingest.credential_store import CachedCredentialStore, PostgresCredentialStore
 from ingest.delivery import DeliveryConsumer
 from ingest.frames_log import FramesLog
@@ -11,41 +17,39 @@ from ingest.tls import server_context
 from schemas.topics import Topics
 
 
-def gateway_config(settings: Settings) -> GatewayConfig:
-    return GatewayConfig(
-        gateway_id=settings.gateway_id,
-        host=settings.gateway_host,
-        port=settings.gateway_port,
-        max_frame_bytes=settings.gateway_max_frame_bytes,
-        ping_interval_s=settings.gateway_ping_interval_s,
-        tls=tls_listener(settings),
-        open_mode=settings.gateway_open_mode,
-        auth_failure_limit=settings.gateway_auth_failure_limit,
-        auth_failure_window_s=settings.gateway_auth_failure_window_s,
-        rate_limit_per_s=settings.gateway_rate_limit_per_s,
-        rate_limit_burst=settings.gateway_rate_limit_burst,
-    )
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """Everything one gateway process is built from."""
+
+    server: GatewayConfig
+    bootstrap: str  # Kafka
+    topics: Topics  # the frames log, and this gateway's delivery topic
+    database_url: str  # the read store (libpq URL), for the credential lookups
+    backlog_max_frames: int = 1000  # frames waiting for Kafka before handshakes get 503
+    backlog_max_stall_s: float = 5.0  # oldest unacknowledged frame before handshakes get 503
+    credential_cache_s: float = 5.0
 
 
-def tls_listener(settings: Settings) -> TlsListener | None:
-    """The wss:// listener, when its port, certificate and key are all configured."""
-    port, cert, key = settings.gateway_tls_port, settings.gateway_tls_cert, settings.gateway_tls_key
+def tls_listener(
+    port: int | None, cert: Path | None, key: Path | None, ca: Path | None = None
+) -> TlsListener | None:
+    """The wss:// listener, when its port, certificate and key are all given; ``ca`` (the CA
+    that issues station certificates) enables security profile 3."""
     if port is None or cert is None or key is None:
         return None
-    return TlsListener(port, server_context(cert, key, settings.gateway_tls_ca))
+    return TlsListener(port, server_context(cert, key, ca))
 
 
-def build_gateway(settings: Settings) -> Gateway:
-    topics = Topics(settings.topic_prefix)
-    store = PostgresCredentialStore(settings.libpq_url)
+def build_gateway(config: IngestConfig) -> Gateway:
+    store = PostgresCredentialStore(config.database_url)
     return Gateway(
-        gateway_config(settings),
+        config.server,
         FramesLog(
-            settings.bootstrap,
-            topics.frames,
-            max_pending=settings.gateway_backlog_max_frames,
-            max_stall_s=settings.gateway_backlog_max_stall_s,
+            config.bootstrap,
+            config.topics.frames,
+            max_pending=config.backlog_max_frames,
+            max_stall_s=config.backlog_max_stall_s,
         ),
-        DeliveryConsumer(settings.bootstrap, topics.delivery(settings.gateway_id)),
-        CachedCredentialStore(store, ttl_s=settings.gateway_credential_cache_s),
+        DeliveryConsumer(config.bootstrap, config.topics.delivery(config.server.gateway_id)),
+        CachedCredentialStore(store, ttl_s=config.credential_cache_s),
     )

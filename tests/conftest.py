@@ -34,8 +34,8 @@ def base_settings() -> Iterator[Settings]:
     if configured.uses_local_kafka and configured.uses_local_postgres and _docker_answers():
         yield from _containers()
         return
-    kafka.ensure_started(configured)
-    postgres.ensure_started(configured)
+    kafka.ensure_started(configured.kafka_broker)
+    postgres.ensure_started(configured.postgres_server)
     yield Settings(kafka_bootstrap=configured.bootstrap, database_url=configured.libpq_url)
 
 

@@ -44,8 +44,8 @@ def isolated_deployment(base: Settings, prefix: str = "t", **overrides: Any) -> 
     }  # fmt: skip
     fields.update(overrides)
     settings = Settings(**fields)
-    asyncio.run(topics.create_all(settings))
-    migrate.upgrade(settings)
+    asyncio.run(topics.create_all(settings.kafka_topics))
+    migrate.upgrade(settings.sqlalchemy_url)
     try:
         yield settings
     finally:

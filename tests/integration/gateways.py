@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from csms.config import Settings
+from csms.services import ingest_config
 from infra.topics import create_all, create_topics, delivery_topic
 from ingest.assembly import build_gateway
 from ingest.gateway import Gateway
@@ -38,9 +39,9 @@ async def running_gateway(settings: Settings, **overrides: Any) -> AsyncIterator
     """A gateway in this process (its own id, delivery topic and port), stopped afterwards."""
     own = gateway_settings(settings, **overrides)
     if "topic_prefix" in overrides:
-        await create_all(own)
-    await create_topics(own, [delivery_topic(own, own.gateway_id)])
-    gateway = build_gateway(own)
+        await create_all(own.kafka_topics)
+    await create_topics(own.kafka_topics, [delivery_topic(own.kafka_topics, own.gateway_id)])
+    gateway = build_gateway(ingest_config(own))
     await gateway.start()
     try:
         yield gateway

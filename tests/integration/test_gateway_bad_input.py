@@ -187,7 +187,7 @@ def fuzz_gateway_port(
         gateway_rate_limit_per_s=10_000.0,
         gateway_rate_limit_burst=10_000,
     )
-    asyncio.run(create_all(own))
+    asyncio.run(create_all(own.kafka_topics))
     services = ServiceSet(own, tmp_path_factory.mktemp("fuzz-gw"))
     services.start("gateway")
     try:

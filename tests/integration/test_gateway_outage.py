@@ -43,12 +43,12 @@ async def send_steadily(port: int, station_id: str, sent: list[str], done: async
 
 
 async def test_broker_outage_loses_and_doubles_nothing(settings: Settings, tmp_path: Path) -> None:
-    broker = standalone_broker(settings, tmp_path / "broker", free_port(), free_port())
+    broker = standalone_broker(settings.kafka_broker, tmp_path / "broker", free_port(), free_port())
     await asyncio.to_thread(broker.start)
     own = settings.model_copy(
         update={"kafka_bootstrap": broker.bootstrap, "topic_prefix": "outage", "partitions": 2}
     )
-    await create_all(own)
+    await create_all(own.kafka_topics)
     try:
         async with running_gateway(
             own, gateway_open_mode=True, gateway_backlog_max_stall_s=2.0
