@@ -5,7 +5,9 @@ Each body is a pydantic model with ``to_call(version, request_id) -> (action, pa
 a command that has no message in that version raises :class:`NotApplicable` (the route
 answers 409). ``request_id`` is a number derived from the call id, used where 2.0.1 (or
 the 1.6 security extension) needs one and the caller gave none. The payload built here is
-still validated against the OCPP schema before it is queued.
+still validated against the OCPP schema before it is queued; every action it names is a
+CSMS-initiated one (:func:`ocpp.csms_initiated`). Date-times go on the wire in UTC
+(:func:`ocpp.timestamps.format_datetime`).
 
 The same vocabulary serves both versions: EVSE ids for 2.0.1 and connector ids for 1.6
 (a 1.6 connector *N* is EVSE *N*, docs/SESSIONS.md); 1.6 ``Hard`` / ``Soft`` reset equal
@@ -20,36 +22,11 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ocpp import OcppVersion
+from ocpp.timestamps import format_datetime
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 Payload = dict[str, Any]
 Call = tuple[str, Payload]
-
-# The actions a CSMS sends (OCPP 1.6 §5, with the 1.6 security whitepaper; 2.0.1 Part 2).
-CSMS_ACTIONS: Mapping[OcppVersion, frozenset[str]] = {
-    V16: frozenset({
-        "CancelReservation", "CertificateSigned", "ChangeAvailability", "ChangeConfiguration",
-        "ClearCache", "ClearChargingProfile", "DataTransfer", "DeleteCertificate",
-        "ExtendedTriggerMessage", "GetCompositeSchedule", "GetConfiguration", "GetDiagnostics",
-        "GetInstalledCertificateIds", "GetLocalListVersion", "GetLog", "InstallCertificate",
-        "RemoteStartTransaction", "RemoteStopTransaction", "ReserveNow", "Reset",
-        "SendLocalList", "SetChargingProfile", "SignedUpdateFirmware", "TriggerMessage",
-        "UnlockConnector", "UpdateFirmware",
-    }),
-    V201: frozenset({
-        "CancelReservation", "CertificateSigned", "ChangeAvailability", "ClearCache",
-        "ClearChargingProfile", "ClearDisplayMessage", "ClearVariableMonitoring", "CostUpdated",
-        "CustomerInformation", "DataTransfer", "DeleteCertificate", "GetBaseReport",
-        "GetChargingProfiles", "GetCompositeSchedule", "GetDisplayMessages",
-        "GetInstalledCertificateIds", "GetLocalListVersion", "GetLog", "GetMonitoringReport",
-        "GetReport", "GetTransactionStatus", "GetVariables", "InstallCertificate",
-        "PublishFirmware", "RequestStartTransaction", "RequestStopTransaction", "ReserveNow",
-        "Reset", "SendLocalList", "SetChargingProfile", "SetDisplayMessage",
-        "SetMonitoringBase", "SetMonitoringLevel", "SetNetworkProfile", "SetVariableMonitoring",
-        "SetVariables", "TriggerMessage", "UnlockConnector", "UnpublishFirmware",
-        "UpdateFirmware",
-    }),
-}  # fmt: skip
 
 
 class NotApplicable(ValueError):
@@ -68,7 +45,7 @@ def _drop_none(payload: Payload) -> Payload:
 
 
 def _wire(moment: AwareDatetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+    return format_datetime(moment) if moment is not None else None
 
 
 class Command(BaseModel):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import ocpp
 from api.admin_log import LogUnavailable
 from api.command_log import CommandLog, wait_for_call
-from api.commands import COMMANDS, CSMS_ACTIONS, Command, NotApplicable, request_id_for
+from api.commands import COMMANDS, Command, NotApplicable, request_id_for
 from api.deps import DbDep
 from api.models import FINAL_CALL_STATUSES, CallIn, CallPublic, CallStatus, ErrorBody, Page
 from schemas.commands import CommandKind, CommandRecord
@@ -26,7 +26,7 @@ from schemas.readmodel import calls, stations
 
 router = APIRouter(tags=["calls"])
 
-StationId = Annotated[str, Path(max_length=48)]
+StationId = Annotated[str, Path(max_length=ocpp.STATION_ID_MAX_LENGTH)]
 CallId = Annotated[str, Path(max_length=36)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "payload invalid for the station's OCPP version"},
@@ -58,7 +58,7 @@ async def post_call(station_id: StationId, body: CallIn, request: Request) -> Ca
     """Queue any CSMS-initiated call; its payload is checked against the OCPP schema of the
     station's version (400 with the validation error)."""
     version = await station_version(request.app.state.engine, station_id)
-    if body.action not in CSMS_ACTIONS[version]:
+    if body.action not in ocpp.csms_initiated(version):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, {
             "code": "NotImplemented",
             "description": f"{body.action!r} is not a CSMS-initiated action of {version.value}",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import ocpp
-from api.commands import COMMANDS, CSMS_ACTIONS, NotApplicable, request_id_for
+from api.commands import COMMANDS, NotApplicable, request_id_for
 from ocpp import OcppVersion
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
@@ -63,7 +63,7 @@ def test_command_maps_to_a_valid_message_or_is_not_applicable(
             body.to_call(version, 5)
         return
     action, payload = body.to_call(version, 5)
-    assert action in CSMS_ACTIONS[version]
+    assert action in ocpp.csms_initiated(version)
     if name not in SCHEMA_CHECKED_LATER:
         assert ocpp.validate_payload(version, action, payload, response=False) is None, payload
 
@@ -95,3 +95,12 @@ def test_request_ids_are_stable_positive_int32() -> None:
     assert request_id_for(call_id) == request_id_for(call_id)
     assert 0 < request_id_for(call_id) < 2**31
     assert request_id_for("00000000-0000-4000-8000-000000000000") == 1
+
+
+def test_date_times_go_on_the_wire_in_utc_with_milliseconds() -> None:
+    body = COMMANDS["reserve-now"].model_validate({
+        "reservation_id": 1, "id_token": {"id_token": "T"}, "evse_id": 1,
+        "expires_at": "2030-01-01T02:00:00.123456+02:00",
+    })  # fmt: skip
+    assert body.to_call(V16, 5)[1]["expiryDate"] == "2030-01-01T00:00:00.123Z"
+    assert body.to_call(V201, 5)[1]["expiryDateTime"] == "2030-01-01T00:00:00.123Z"
