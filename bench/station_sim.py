@@ -15,12 +15,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from ocpp.timestamps import format_datetime
+
 V16 = "ocpp1.6"
 V201 = "ocpp2.0.1"
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_datetime(datetime.now(UTC))
 
 
 @dataclass

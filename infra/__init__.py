@@ -1,5 +1,8 @@
 """Local provisioning: Kafka broker, PostgreSQL, topics and migrations.
 
+Each module is told what it needs by its own configuration type (:mod:`infra.config`),
+never by the CLI's settings; the CLI turns an :class:`InfraError` into a one-line exit.
+
 Exception tree::
 
     InfraError

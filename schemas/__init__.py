@@ -7,6 +7,13 @@
 - :mod:`schemas.readmodel`: the PostgreSQL read-model tables the projector writes and the API reads.
 
 The services (ingest, processors, projections, api) talk to one another only through these.
+``schemas`` imports no project package but :mod:`ocpp` (import contracts in pyproject.toml).
+
+Exception tree (:mod:`schemas.events.base`; nothing else here raises its own)::
+
+    EventError (ValueError)
+     ├── UnknownEventType   no class for this (type, schema version)
+     └── InvalidEvent       a record that is not a valid event of its type and version
 """
 
 from __future__ import annotations
