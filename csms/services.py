@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -93,26 +92,6 @@ def run_processor(settings: Settings) -> None:
         session_timeout_s=settings.processor_session_timeout_s,
     ))  # fmt: skip
     Worker(app, loglevel="INFO").execute_from_commandline()
-
-
-async def run_projector(settings: Settings, *, rebuild: bool = False) -> None:
-    from projections.projector import Projector
-    from projections.projector import rebuild as reset_read_models
-
-    if rebuild:
-        await reset_read_models(settings.libpq_url)
-        log.info("read models emptied; replaying the events log from offset 0")
-    topics = Topics(settings.topic_prefix)
-    projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
-                          topics=(topics.events, topics.admin),
-                          batch_size=settings.projector_batch_size)  # fmt: skip
-    task = asyncio.create_task(projector.run())
-    waiter = asyncio.create_task(_until_signalled())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    projector.stop()
-    waiter.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 def run_api(settings: Settings) -> None:

@@ -32,11 +32,15 @@ def prepare_kafka(settings: Settings) -> None:
 
 
 def prepare_database(settings: Settings) -> None:
+    from projections.runtime.service import prepare
+
     try:
         postgres.ensure_started(settings.postgres_server)
     except InfraError as e:
         raise SystemExit(f"PostgreSQL: {e}") from e
     migrate.upgrade(settings.sqlalchemy_url)
+    # A read model added since the last run gets its first version (its tables, its views).
+    asyncio.run(prepare(settings.libpq_url))
     log.info("read store migrated")
 
 

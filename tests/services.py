@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from csms.config import Settings
 
@@ -24,10 +25,6 @@ def settings_env(settings: Settings) -> dict[str, str]:
         if value is not None:
             env[f"CSMS_{name.upper()}"] = str(value)
     return env
-
-
-# What ``csms projector --rebuild`` logs once the read models are empty (csms/services.py).
-REBUILD_STARTED = "read models emptied"
 
 
 class ServiceSet:
@@ -84,20 +81,34 @@ class ServiceSet:
         for name in list(self.procs):
             self.stop(name)
 
-    def restart_rebuilding(self, timeout_s: float = 60.0) -> None:
-        """Restart the projector with ``--rebuild`` and wait until it has emptied the read
-        models: before that, the old rows and offsets still show, and a reader would take
-        them for the rebuilt ones (or lock a table against the rebuild's TRUNCATE)."""
-        emptied = self.log_text("projector").count(REBUILD_STARTED)
-        self.stop("projector")
-        self.start("projector", "--rebuild")
-        deadline = time.monotonic() + timeout_s
-        while self.log_text("projector").count(REBUILD_STARTED) == emptied:
-            if time.monotonic() > deadline:
-                self.dump_logs()
-                raise TimeoutError(f"the projector did not empty the read models in {timeout_s}s")
-            self.assert_alive()
-            time.sleep(0.1)
+    def csms(self, *args: str, timeout_s: float = 300.0) -> str:
+        """Run one ``csms`` command to its end (its output to a log file); its output, or
+        AssertionError with it when it fails."""
+        name = "csms-" + "-".join(a.strip("-") for a in args[:2])
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            done = subprocess.run([sys.executable, "-m", "csms.cli", *args], stdout=log,
+                                  stderr=subprocess.STDOUT, env=settings_env(self.settings),
+                                  timeout=timeout_s, check=False)  # fmt: skip
+        output = self.log_text(name)
+        assert done.returncode == 0, f"csms {' '.join(args)} exited {done.returncode}:\n{output}"
+        return output
+
+    def rebuild_beside(self, *, drop_old: bool = True) -> dict[str, tuple[int, int]]:
+        """Build the next version of every projection from offset 0 beside the live ones
+        (while the projector service keeps the live ones current), switch the API to them,
+        and drop the versions they replace. Returns name → (old version, new version)."""
+        before = live_versions(self.settings.libpq_url)
+        self.csms("projections", "build", "--all", "--detach")
+        built = {}
+        for name, old in before.items():
+            new = max(v for v, _ in versions_of(self.settings.libpq_url, name))
+            assert new > old, f"no new version of {name}"
+            self.csms("projections", "switch", name, str(new))
+            built[name] = (old, new)
+        if drop_old:
+            for name, (old, _) in built.items():
+                self.csms("projections", "drop", f"{name}@{old}")
+        return built
 
     def wait_port(self, port: int, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -131,3 +142,19 @@ def api_client(settings: Settings, *, token: str | None = None) -> httpx.AsyncCl
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     return httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", headers=headers,
                              timeout=30)  # fmt: skip
+
+
+def live_versions(database_url: str) -> dict[str, int]:
+    """Projection name → the version the API reads."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT projection, version FROM projection_versions"
+                            " WHERE status = 'live'").fetchall()  # fmt: skip
+    return {name: version for name, version in rows}
+
+
+def versions_of(database_url: str, name: str) -> list[tuple[int, str]]:
+    """(version, status) of every version of projection ``name``."""
+    with psycopg.connect(database_url) as conn:
+        query = "SELECT version, status FROM projection_versions WHERE projection = %s"
+        rows = conn.execute(query + " ORDER BY version", (name,)).fetchall()
+    return [(version, status) for version, status in rows]

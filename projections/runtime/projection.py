@@ -112,7 +112,7 @@ class Seen:
 AfterBatch = Callable[[Cursor, Sequence[Seen]], Awaitable[None]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per read model: compared by identity
 class Projection:
     """A read model: its name, its tables, and how each event type it reads changes them.
 

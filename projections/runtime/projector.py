@@ -230,6 +230,14 @@ class Projector:
                 raise StoreUnavailable(str(e)) from e
 
 
+async def apply_records(db: AsyncConnection[object], target: Target,
+                        records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:  # fmt: skip
+    """Apply ``records`` to ``target`` in the connection's current transaction, offsets
+    untouched: what a batch does to the rows (for tests and tools; the projector itself
+    also moves the offsets, :class:`Projector`)."""
+    await _apply_target(db, target, [_Record.of(r) for r in records])
+
+
 class _Conflict(Exception):
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -246,11 +254,12 @@ async def _claim(db: AsyncConnection[object], target: Target, tp: TopicPartition
             """
             INSERT INTO public.projection_offsets AS o
                 (projection, version, topic, partition, next_offset)
-            SELECT %(p)s, %(v)s, %(t)s, %(n)s, %(next)s
+            SELECT %(p)s::text, %(v)s::int, %(t)s::text, %(n)s::int, %(next)s::bigint
             WHERE EXISTS (SELECT 1 FROM public.projection_versions
-                          WHERE projection = %(p)s AND version = %(v)s)
+                          WHERE projection = %(p)s::text AND version = %(v)s::int)
             ON CONFLICT (projection, version, topic, partition)
-            DO UPDATE SET next_offset = EXCLUDED.next_offset WHERE o.next_offset = %(start)s
+            DO UPDATE SET next_offset = EXCLUDED.next_offset
+            WHERE o.next_offset = %(start)s::bigint
             RETURNING 1
             """,
             {"p": target.projection.name, "v": target.version, "t": tp.topic,

@@ -6,7 +6,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from projections.projector import topic_partitions
+from projections.runtime.projector import topic_partitions
 
 
 async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:

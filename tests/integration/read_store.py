@@ -13,30 +13,31 @@ from csms.config import Settings
 from schemas.topics import Topics
 from tests.integration.kafka_reading import read_all
 
-EXCLUDED = ("alembic_version", "projection_offsets")
-
 
 def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every read-model table, in a stable order."""
+    """Every row of every read-model table the API reads (the views of schema ``public``
+    onto the live versions), in a stable order."""
     with psycopg.connect(database_url) as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-            )
-            if r[0] not in EXCLUDED
-        ]
+        query = "SELECT viewname FROM pg_views WHERE schemaname = 'public' ORDER BY viewname"
+        views = [r[0] for r in conn.execute(query)]
         return {
-            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables
+            v: sorted(conn.execute(f'SELECT * FROM "{v}"').fetchall(), key=repr) for v in views
         }
 
 
 def applied_offsets(database_url: str) -> dict[tuple[str, int], int]:
+    """Per (topic, partition): the next offset every live projection version has reached."""
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
-            "SELECT topic, partition, max(next_offset) FROM projection_offsets GROUP BY 1, 2"
+            "SELECT o.topic, o.partition, min(o.next_offset), count(*) FROM projection_offsets o"
+            " JOIN projection_versions v ON (v.projection, v.version) = (o.projection, o.version)"
+            " WHERE v.status = 'live' GROUP BY 1, 2"
         ).fetchall()
-    return {(t, p): o for t, p, o in rows}
+        live = conn.execute("SELECT count(*) FROM projection_versions WHERE status = 'live'")
+        live = live.fetchone()
+    assert live is not None
+    # A partition some live version has no offset for yet has not been reached by it.
+    return {(t, p): o for t, p, o, n in rows if n == live[0]}
 
 
 async def last_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:

@@ -8,13 +8,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 from aiokafka import ConsumerRecord
 
 from csms.config import Settings
-from projections.projector import BULK, Projector
-from schemas.envelopes import EventEnvelope
+from projections.runtime.discovery import projection_named
+from projections.runtime.projector import Target, apply_records
+from schemas.events import EventEnvelope, MeterValuesReported, envelope
 
 pytestmark = pytest.mark.integration
 
@@ -34,12 +36,14 @@ def _sample(n: int, **overrides: Any) -> dict[str, Any]:
     return sample
 
 
-def _event(samples: list[dict[str, Any]], station: str = "MV-1") -> EventEnvelope:
-    data = {"id": 77, "transaction_id": "tx-77", "evse_id": 1, "connector_id": None,
-            "samples": samples, "source": "MeterValues"}  # fmt: skip
-    return EventEnvelope(event_id=uuid.uuid4(), type="MeterValuesReported", schema_version=1,
-                         station_id=station, occurred_at=AT, causation_id="t.frames/0/1",
-                         correlation_id="c", data=data)  # fmt: skip
+def _event(samples: list[dict[str, Any]],
+           station: str = "MV-1") -> EventEnvelope[MeterValuesReported]:  # fmt: skip
+    event = MeterValuesReported.model_validate({
+        "id": 77, "transaction_id": "tx-77", "evse_id": 1, "connector_id": None,
+        "samples": samples, "source": "MeterValues",
+    })  # fmt: skip
+    return envelope(event, event_id=uuid.uuid4(), station_id=station, occurred_at=AT,
+                    causation_id="t.frames/0/1", correlation_id="c")  # fmt: skip
 
 
 def _records(values: list[bytes]) -> list[ConsumerRecord[bytes, bytes]]:
@@ -49,17 +53,13 @@ def _records(values: list[bytes]) -> list[ConsumerRecord[bytes, bytes]]:
 
 async def _stored(settings: Settings, batches: list[list[bytes]]) -> list[Any]:
     """The meter_values rows the batches leave (rolled back afterwards)."""
-    projector = Projector(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
-                          topics=["events"])  # fmt: skip
+    target = Target(projection_named("transactions"), 1)
     async with (
         await psycopg.AsyncConnection.connect(settings.libpq_url) as db,
         db.transaction(force_rollback=True),
     ):
         for batch in batches:
-            gathered = await projector._apply_records(db, _records(batch))
-            async with db.cursor() as cur:
-                for event_type, lines in gathered.items():
-                    await BULK[event_type].write(cur, lines)
+            await apply_records(db, target, _records(batch))
         async with db.cursor() as cur:
             await cur.execute(
                 "SELECT event_id, seq, station_id, transaction_pk, transaction_id, evse_id,"
@@ -95,7 +95,8 @@ async def test_an_event_the_log_holds_twice_is_stored_once(settings: Settings) -
 
 async def test_a_malformed_event_is_skipped_and_its_batch_kept(settings: Settings) -> None:
     good = _event([_sample(0)])
-    no_samples = good.model_copy(update={"event_id": uuid.uuid4(), "data": {"id": 77}})
+    no_samples = orjson.dumps({**orjson.loads(good.encode()), "event_id": str(uuid.uuid4()),
+                               "data": {"id": 77}})  # fmt: skip
     bad_id = good.encode().replace(str(good.event_id).encode(), b"not-a-uuid")
-    rows = await _stored(settings, [[b"{not json", bad_id, no_samples.encode(), good.encode()]])
+    rows = await _stored(settings, [[b"{not json", bad_id, no_samples, good.encode()]])
     assert [(r[0], r[1]) for r in rows] == [(good.event_id, 0)]
