@@ -34,16 +34,19 @@ class ServiceSet:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(
-        self, name: str, *args: str, env: dict[str, str] | None = None
+        self, name: str, *args: str, env: dict[str, str] | None = None, label: str | None = None
     ) -> subprocess.Popen[bytes]:
-        log = (self.log_dir / f"{name}.log").open("ab")
+        """Run ``csms <name> <args>``, known (and logged) as ``label`` (default: ``name``);
+        a second process of the same service needs a label of its own."""
+        label = label or name
+        log = (self.log_dir / f"{label}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "csms.cli", name, *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**settings_env(self.settings), **(env or {})},
         )
-        self.procs[name] = proc
+        self.procs[label] = proc
         return proc
 
     def start_all(self) -> None:
@@ -82,16 +85,17 @@ class ServiceSet:
             self.stop(name)
 
     def csms(self, *args: str, timeout_s: float = 300.0) -> str:
-        """Run one ``csms`` command to its end (its output to a log file); its output, or
-        AssertionError with it when it fails."""
+        """Run one ``csms`` command to its end (its output also appended to a log file);
+        its output, or AssertionError with it when it fails."""
+        done = subprocess.run([sys.executable, "-m", "csms.cli", *args], capture_output=True,
+                              env=settings_env(self.settings), timeout=timeout_s,
+                              check=False)  # fmt: skip
+        output = (done.stdout + done.stderr).decode(errors="replace")
         name = "csms-" + "-".join(a.strip("-") for a in args[:2])
-        with (self.log_dir / f"{name}.log").open("ab") as log:
-            done = subprocess.run([sys.executable, "-m", "csms.cli", *args], stdout=log,
-                                  stderr=subprocess.STDOUT, env=settings_env(self.settings),
-                                  timeout=timeout_s, check=False)  # fmt: skip
-        output = self.log_text(name)
+        with (self.log_dir / f"{name}.log").open("a") as log:
+            log.write(output)
         assert done.returncode == 0, f"csms {' '.join(args)} exited {done.returncode}:\n{output}"
-        return output
+        return done.stdout.decode(errors="replace")
 
     def rebuild_beside(self, *, drop_old: bool = True) -> dict[str, tuple[int, int]]:
         """Build the next version of every projection from offset 0 beside the live ones

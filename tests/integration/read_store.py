@@ -33,11 +33,10 @@ def applied_offsets(database_url: str) -> dict[tuple[str, int], int]:
             " JOIN projection_versions v ON (v.projection, v.version) = (o.projection, o.version)"
             " WHERE v.status = 'live' GROUP BY 1, 2"
         ).fetchall()
-        live = conn.execute("SELECT count(*) FROM projection_versions WHERE status = 'live'")
-        live = live.fetchone()
-    assert live is not None
+        counted = conn.execute("SELECT count(*) FROM projection_versions WHERE status = 'live'")
+        (live,) = counted.fetchone() or (0,)
     # A partition some live version has no offset for yet has not been reached by it.
-    return {(t, p): o for t, p, o, n in rows if n == live[0]}
+    return {(t, p): o for t, p, o, n in rows if n == live}
 
 
 async def last_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
