@@ -14,6 +14,7 @@ import psycopg
 
 from csms.config import Settings
 from infra import migrate, topics
+from projections.runtime.service import prepare
 
 
 def free_port() -> int:
@@ -46,6 +47,7 @@ def isolated_deployment(base: Settings, prefix: str = "t", **overrides: Any) -> 
     settings = Settings(**fields)
     asyncio.run(topics.create_all(settings.kafka_topics))
     migrate.upgrade(settings.sqlalchemy_url)
+    asyncio.run(prepare(settings.libpq_url))  # as `csms migrate` does: every read model built
     try:
         yield settings
     finally:
