@@ -1,7 +1,9 @@
 """Realistic domain events without the network: simulated station lives are fed through the
 processor's own pure ``decide_record`` / ``evolve``, so the events have exactly the shapes and
 volumes the real pipeline produces. Used to fill the events log for the rebuild benchmark,
-and to measure the processor's per-record decide cost."""
+and to measure the processor's per-record cost: decide + evolve, and encoding what the
+record caused (its events as the events log carries them, its reply frame), as the agent
+does (processors/runtime/app.py)."""
 
 from __future__ import annotations
 
@@ -22,12 +24,13 @@ from bench.station_sim import (
     status,
     transaction_event,
 )
-from ocpp import OcppVersion
-from processors.core.decision import Context, TransactionIds
+from ocpp import OcppVersion, serialize
+from processors.core.decision import Context, TransactionIds, encode_event
 from processors.core.reference import Token
 from processors.core.state import StationState, evolve_all
 from processors.dispatch import decide_record
-from schemas.envelopes import Direction, EventEnvelope, FrameRecord, RecordKind
+from schemas.envelopes import Direction, FrameRecord, RecordKind
+from schemas.events import DomainEvent, EventEnvelope
 
 TOKEN = Token(type="ISO14443", status="Accepted")
 
@@ -66,10 +69,11 @@ class Simulator:
         self.next_seq = 1
         self.records = 0
         self.decide_s = 0.0
+        self.encode_s = 0.0
         self.states: dict[str, StationState] = {}
 
     def station_life(self, station_id: str, version: str, sessions: int,
-                     meter_values: int) -> Iterator[EventEnvelope]:  # fmt: skip
+                     meter_values: int) -> Iterator[EventEnvelope[DomainEvent]]:  # fmt: skip
         sim = SimStation(station_id, version, url="")
         yield from self._feed(sim, RecordKind.CONNECTED, None)
         yield from self._call(sim, *boot(version))
@@ -80,11 +84,12 @@ class Simulator:
 
     def _call(
         self, sim: SimStation, action: str, payload: dict[str, Any]
-    ) -> Iterator[EventEnvelope]:
+    ) -> Iterator[EventEnvelope[DomainEvent]]:
         raw = json.dumps([2, f"m{self.offset}", action, payload])
         yield from self._feed(sim, RecordKind.FRAME, raw)
 
-    def _feed(self, sim: SimStation, kind: RecordKind, raw: str | None) -> Iterator[EventEnvelope]:
+    def _feed(self, sim: SimStation, kind: RecordKind,
+              raw: str | None) -> Iterator[EventEnvelope[DomainEvent]]:  # fmt: skip
         current = self.states.get(sim.station_id, StationState())
         record = FrameRecord(kind=kind, station_id=sim.station_id, direction=Direction.IN,
                              ocpp_version=sim.version, gateway_id="bench-gw",
@@ -98,7 +103,13 @@ class Simulator:
         start = time.perf_counter()
         decision = decide_record(current, record, ctx)
         new_state = evolve_all(current, decision.events)
-        self.decide_s += time.perf_counter() - start
+        decided = time.perf_counter()
+        for event in decision.events:
+            encode_event(event)
+        if decision.reply is not None:
+            serialize(decision.reply)
+        self.decide_s += decided - start
+        self.encode_s += time.perf_counter() - decided
         self.records += 1
         self.offset += 1
         if decision.transaction_ids_used:
@@ -108,7 +119,7 @@ class Simulator:
         yield from decision.events
 
 
-def generate(count: int, *, meter_values: int = 10) -> Iterator[EventEnvelope]:
+def generate(count: int, *, meter_values: int = 10) -> Iterator[EventEnvelope[DomainEvent]]:
     """At least ``count`` events from as many 1.6 and 2.0.1 station lives as it takes."""
     sim = Simulator()
     produced, n = 0, 0
@@ -128,7 +139,8 @@ if __name__ == "__main__":
         total += sum(1 for _ in s.station_life(f"S{i}", V201 if i % 2 else V16, 3, 10))
     wall = time.perf_counter() - start
     per_record = s.decide_s / s.records * 1e6
+    encode = s.encode_s / s.records * 1e6
     print(
         f"{s.records} records → {total} events; decide+evolve {per_record:.0f} µs/record, "
-        f"wall {wall / s.records * 1e6:.0f} µs/record"
+        f"encode {encode:.0f} µs/record, wall {wall / s.records * 1e6:.0f} µs/record"
     )

@@ -1,6 +1,8 @@
 """Pure routing of one frames-log record to its handler: ``decide_record``.
 
-- connection records become StationConnected / StationDisconnected events;
+- connection records become StationConnected / StationDisconnected / ConnectionRefused
+  events (StationConnected states the security profile the gateway admitted the station
+  with);
 - a well-formed Call from the station goes to the handler registered for its version and
   action (an action the schemas know but no handler serves gets CallError NotImplemented,
   OCPP-J 1.6 §4.2.3 / 2.0.1 §4.3), unless the station's registration forbids it
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 
@@ -22,7 +25,16 @@ from processors import ocpp16, ocpp201
 from processors.core import calls, notifications, registration
 from processors.core.decision import Context, Decision
 from processors.core.state import StationState, evolve
-from schemas.envelopes import VERDICT_OK, Direction, EventEnvelope, FrameRecord, RecordKind
+from schemas.envelopes import VERDICT_OK, Direction, FrameRecord, RecordKind
+from schemas.events import (
+    ConnectionRefused,
+    DomainEvent,
+    EventEnvelope,
+    SecurityProfile,
+    StationConnected,
+    StationDisconnected,
+    security_profile_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,26 +77,12 @@ for notifications both versions send alike."""
 
 
 def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Decision:
-    if record.kind is RecordKind.CONNECTED:
-        return _connection(state, ctx.event("StationConnected", {
-            "ocpp_version": record.ocpp_version, "gateway_id": record.gateway_id,
-            "connection_id": record.connection_id, "remote_address": record.remote_address,
-            "reason": record.reason,
-        }), ctx)  # fmt: skip
-    if record.kind is RecordKind.DISCONNECTED:
-        return _connection(state, ctx.event("StationDisconnected", {
-            "gateway_id": record.gateway_id, "connection_id": record.connection_id,
-            "reason": record.reason,
-        }), ctx)  # fmt: skip
-    if record.kind is RecordKind.REFUSED:  # a refused connection attempt (ingest/)
-        return Decision(events=(ctx.event("ConnectionRefused", {
-            "gateway_id": record.gateway_id, "attempt_id": record.connection_id,
-            "remote_address": record.remote_address, "http_status": record.http_status,
-            "reason": record.reason or record.verdict,
-        }),))  # fmt: skip
+    if record.kind is not RecordKind.FRAME:
+        return _connection_record(state, record, ctx)
     if record.direction is Direction.OUT or record.verdict != VERDICT_OK or record.raw is None:
         return Decision()
-    message = ocpp.parse(record.raw, ctx.version)
+    # The gateway validated the frame (its verdict is ok): read it, do not validate it again.
+    message = ocpp.parse(record.raw, ctx.version, validate=False)
     if isinstance(message, CallResult | CallError):
         return calls.decide_answer(state, message, ctx)  # answers a CSMS call (the Pipe)
     if not isinstance(message, Call):
@@ -92,19 +90,58 @@ def decide_record(state: StationState, record: FrameRecord, ctx: Context) -> Dec
     return decide_call(state, message, ctx)
 
 
-def _connection(state: StationState, event: EventEnvelope, ctx: Context) -> Decision:
-    """A connection event, then what the station's Pipe does about it.
+def _connection_record(state: StationState, record: FrameRecord, ctx: Context) -> Decision:
+    if record.kind is RecordKind.CONNECTED:
+        return _connected(state, ctx.event(StationConnected(
+            ocpp_version=record.ocpp_version, gateway_id=record.gateway_id,
+            connection_id=record.connection_id, remote_address=record.remote_address,
+            reason=record.reason, security_profile=_security_profile(record),
+        )), ctx)  # fmt: skip
+    if record.kind is RecordKind.DISCONNECTED:
+        disconnected = ctx.event(StationDisconnected(
+            gateway_id=record.gateway_id, connection_id=record.connection_id,
+            reason=record.reason,
+        ))  # fmt: skip
+        return _then_pipe(state, disconnected, ctx)
+    # A connection attempt the gateway refused (docs/GATEWAY.md).
+    return Decision(events=(ctx.event(ConnectionRefused(
+        gateway_id=record.gateway_id, attempt_id=record.connection_id,
+        remote_address=record.remote_address, http_status=record.http_status,
+        reason=record.reason or record.verdict,
+    )),))  # fmt: skip
 
-    A station connected again through *another* gateway while its old connection still
+
+def _security_profile(record: FrameRecord) -> SecurityProfile | None:
+    """The profile the gateway admitted the connection with; records written before they
+    stated it say it in their reason ("security profile 2: ...")."""
+    match record.security_profile:
+        case None:
+            return security_profile_in(record.reason)
+        case 1 | 2 | 3 as profile:
+            return profile
+    log.warning("connected record of %s names security profile %s; recorded as none",
+                record.station_id, record.security_profile)  # fmt: skip
+    return None
+
+
+def _connected(state: StationState, event: EventEnvelope[StationConnected],
+               ctx: Context) -> Decision:  # fmt: skip
+    """A station connected again through *another* gateway while its old connection still
     looks open (a half-open TCP path, a client that reconnected without closing): the old
     gateway is told to close it, as a gateway itself replaces an older connection of the
     same station (docs/GATEWAY.md), instead of waiting for its keep-alive to notice."""
+    decision = _then_pipe(state, event, ctx)
+    if (state.connected and state.gateway_id and state.connection_id
+            and state.gateway_id != event.data.gateway_id):  # fmt: skip
+        return dataclasses.replace(decision, supersede=(state.gateway_id, state.connection_id))
+    return decision
+
+
+def _then_pipe(state: StationState, event: EventEnvelope[DomainEvent],
+               ctx: Context) -> Decision:  # fmt: skip
+    """A connection event, then what the station's Pipe does about it."""
     pipe = calls.decide_link(state, evolve(state, event), ctx)
-    supersede = None
-    if (event.type == "StationConnected" and state.connected and state.gateway_id
-            and state.connection_id and state.gateway_id != event.data["gateway_id"]):  # fmt: skip
-        supersede = (state.gateway_id, state.connection_id)
-    return Decision(events=(event, *pipe.events), send=pipe.send, supersede=supersede)
+    return Decision(events=(event, *pipe.events), send=pipe.send)
 
 
 def decide_call(state: StationState, call: Call, ctx: Context) -> Decision:

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from ocpp import OcppVersion
-from ocpp.timestamps import format_datetime
 from processors.core.decision import Context
 from processors.core.reference import Token
+from schemas.events import IdTokenAuthorized
 
 ACCEPTED = "Accepted"
 EXPIRED = "Expired"
@@ -44,12 +43,10 @@ class Authorization:
     group_id: str | None = None
     group_type: str | None = None
 
-    def event_data(self) -> dict[str, Any]:
-        return {
-            "id_token": self.id_token, "id_token_type": self.id_token_type,
-            "status": self.status, "group_id": self.group_id,
-            "expires_at": None if self.expires_at is None else format_datetime(self.expires_at),
-        }  # fmt: skip
+    def event(self) -> IdTokenAuthorized:
+        return IdTokenAuthorized(id_token=self.id_token, id_token_type=self.id_token_type,
+                                 status=self.status, group_id=self.group_id,
+                                 expires_at=self.expires_at)  # fmt: skip
 
 
 def authorize(id_token: str, id_token_type: str | None, ctx: Context) -> Authorization:

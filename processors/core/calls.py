@@ -26,11 +26,11 @@ from ocpp import CallError, CallResult, OcppVersion
 from processors import InvalidCommand
 from processors.core import pipe
 from processors.core.decision import Context, Decision
-from processors.core.pipe import Event, Link, Pipe, PipeCall
+from processors.core.pipe import Link, Pipe, PipeCall
 from processors.core.results import RESULT_HANDLERS
 from processors.core.state import StationState
 from schemas.commands import CommandKind, CommandRecord
-from schemas.envelopes import EventEnvelope
+from schemas.events import CallAnswered, DomainEvent, EventEnvelope, UnmatchedCallAnswer
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +67,29 @@ def _pipe_call(command: CommandRecord) -> PipeCall:
 def decide_answer(state: StationState, answer: CallResult | CallError, ctx: Context) -> Decision:
     decided = pipe.decide_answer(state.pipe, answer, link(state), ctx.now)
     events = list(decided.events)
-    if decided.answered is not None and isinstance(answer, CallResult):
-        events[0:1] = _with_results(decided.answered, events[0], ctx.version)
+    first = events[0]
+    if decided.answered is not None and isinstance(first, CallAnswered):
+        events[0:1] = _with_results(decided.answered, first, ctx.version)
     return Decision(events=envelopes(tuple(events), ctx), send=decided.send)
 
 
-def _with_results(call: PipeCall, answered: Event, version: OcppVersion) -> list[Event]:
+def _with_results(call: PipeCall, answered: CallAnswered,
+                  version: OcppVersion) -> list[DomainEvent]:  # fmt: skip
     """``CallAnswered`` followed by what the action's result handler makes of it; a response
     that breaks its schema is recorded with the problem, and means nothing more."""
-    event_type, data = answered
-    response = data["response"]
+    response = answered.response
     problem = ocpp.validate_payload(version, call.action, response, response=True)
     if problem is not None:
         log.warning("invalid %s response to call %s: %s", call.action, call.call_id, problem)
-        return [(event_type, {**data, "response_error": f"{problem.code}: {problem.description}"})]
+        error = f"{problem.code}: {problem.description}"
+        return [answered.model_copy(update={"response_error": error})]
     handler = RESULT_HANDLERS.get((version, call.action))
     if handler is None:
         return [answered]
     try:
         return [answered, *handler(call.payload, response)]
     except (KeyError, TypeError, ValueError):
+        # ValueError includes pydantic's ValidationError: a fact its event model refuses.
         log.exception("result handler for %s %s failed", version.value, call.action)
         return [answered]
 
@@ -99,15 +102,25 @@ def decide_link(before: StationState, after: StationState, ctx: Context) -> Deci
     return Decision(events=envelopes(decided.events, ctx), send=decided.send)
 
 
-def envelopes(events: tuple[Event, ...], ctx: Context, first_seq: int = 0) -> tuple[
-        EventEnvelope, ...]:  # fmt: skip
-    """The Pipe's events as domain events, correlated with the call they are about."""
+def envelopes(events: tuple[DomainEvent, ...],
+              ctx: Context) -> tuple[EventEnvelope[DomainEvent], ...]:  # fmt: skip
+    """The Pipe's events in their envelopes, correlated with the call they are about."""
     out = []
-    for seq, (event_type, data) in enumerate(events, start=first_seq):
-        call_id = data.get("call_id") or data.get("message_id")
+    for seq, event in enumerate(events):
+        call_id = _call_of(event)
         at = dataclasses.replace(ctx, correlation_id=call_id) if call_id else ctx
-        out.append(at.event(event_type, data, seq=seq))
+        out.append(at.event(event, seq=seq))
     return tuple(out)
+
+
+def _call_of(event: DomainEvent) -> str | None:
+    """The call an event is about: every Pipe event names it (``call_id``), an unmatched
+    answer names its message id. A result handler's events name none: they are correlated
+    with the answer frame, whose message id is the call's."""
+    if isinstance(event, UnmatchedCallAnswer):
+        return event.message_id
+    call_id = getattr(event, "call_id", None)
+    return call_id if isinstance(call_id, str) else None
 
 
 def deadline(pipe_state: Pipe, ctx: Context) -> str | None:

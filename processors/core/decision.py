@@ -1,23 +1,28 @@
-"""What a handler is given (``Context``) and what it returns (``Decision``)."""
+"""What a handler is given (``Context``) and what it returns (``Decision``).
+
+A handler's events are domain event models (:mod:`schemas.events`), each put in its
+envelope by :meth:`Context.event`; :func:`encode_event` writes one as the events log
+carries it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 from uuid import UUID, uuid5
 
 from ocpp import Call, CallError, CallResult, OcppVersion
 from ocpp.timestamps import format_datetime, parse_datetime
 from processors.core.reference import Token
-from schemas.envelopes import EventEnvelope
-from schemas.events import validate_event_data
+from schemas.events import DomainEvent, EventEnvelope, envelope
 
 # Event ids are derived from what caused them, so reprocessing a record yields the same ids.
 EVENT_NAMESPACE = UUID("5b0f7a0c-6c1e-4d7c-9a55-0f3c2f7d9e11")
 
 TokenLookup = Callable[[str], Token | None]
+E = TypeVar("E", bound=DomainEvent)
 
 
 def _no_tokens(_: str) -> Token | None:
@@ -63,29 +68,25 @@ class Context:
     tokens: TokenLookup = _no_tokens
     transaction_ids: TransactionIds = field(default_factory=TransactionIds)
 
-    def event(self, event_type: str, data: dict[str, Any], *, version: int = 1,
-              seq: int = 0) -> EventEnvelope:  # fmt: skip
-        """A domain event caused by the current record; ``data`` must match its schema."""
-        validate_event_data(event_type, version, data)
-        return EventEnvelope(
-            event_id=uuid5(EVENT_NAMESPACE, f"{self.causation_id}#{event_type}#{seq}"),
-            type=event_type, schema_version=version, station_id=self.station_id,
-            occurred_at=self.now, causation_id=self.causation_id,
-            correlation_id=self.correlation_id, data=data,
-        )  # fmt: skip
+    def event(self, data: E, *, seq: int = 0) -> EventEnvelope[E]:
+        """``data`` as an event caused by the current record. Its id is derived from the cause,
+        the type and ``seq`` (the n-th event of that type for the record)."""
+        event_id = uuid5(EVENT_NAMESPACE, f"{self.causation_id}#{data.type_name}#{seq}")
+        return envelope(data, event_id=event_id, station_id=self.station_id,
+                        occurred_at=self.now, causation_id=self.causation_id,
+                        correlation_id=self.correlation_id)  # fmt: skip
 
     @property
     def wire_now(self) -> str:
         """``now`` as an OCPP date-time: RFC 3339, UTC, millisecond precision, 'Z'."""
-        return self.now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return format_datetime(self.now)
 
-    def station_time(self, text: str) -> str:
-        """A date-time the station reported (1.6: naive = UTC) as RFC 3339 UTC; ``now`` if
-        unreadable."""
+    def station_time(self, text: str) -> datetime:
+        """A date-time the station reported (1.6: naive = UTC); ``now`` if unreadable."""
         try:
-            return format_datetime(parse_datetime(text))
+            return parse_datetime(text)
         except ValueError:
-            return self.wire_now
+            return self.now
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,17 @@ class Decision:
     :mod:`processors.core.calls`), and how many CSMS transaction ids (from
     ``Context.transaction_ids``) the events use."""
 
-    events: tuple[EventEnvelope, ...] = ()
+    events: tuple[EventEnvelope[DomainEvent], ...] = ()
     reply: CallResult | CallError | None = None
     transaction_ids_used: int = 0
     send: Call | None = None
     supersede: tuple[str, str] | None = None
     """(gateway id, connection id) of a connection a newer one replaces on another gateway."""
+
+
+def encode_event(event: EventEnvelope[DomainEvent]) -> bytes:
+    """``event`` as the events log carries it: the fields its handler set. An optional field
+    a handler leaves out stays out of the record, as in the records written before events
+    were models (readers tell "absent" from null there, e.g. ChargingProfilesCleared's
+    ``profile_id``)."""
+    return event.model_dump_json(exclude_unset=True).encode()

@@ -17,10 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Literal
 
 from processors.core.decision import Context
-from schemas.envelopes import EventEnvelope
+from schemas.events import EventEnvelope, MeterValuesReported, Sample
+
+MeterValuesSource = Literal["MeterValues", "StopTransaction", "TransactionEvent"]
+"""The message the samples came in (``MeterValuesReported.source``)."""
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 DEFAULT_CONTEXT = "Sample.Periodic"
@@ -69,18 +72,6 @@ def _measurand_unit(measurand: str) -> str | None:
     return next((u for prefix, u in MEASURAND_UNITS if measurand.startswith(prefix)), None)
 
 
-def sample(at: str, measurand: str, phase: str | None, context: str | None,
-            location: str | None, raw: str, unit: str | None, multiplier: int | None,
-            value: float | None, target: str | None, fmt: str | None,
-            signed: object) -> dict[str, Any]:  # fmt: skip
-    return {
-        "sampled_at": at, "measurand": measurand, "phase": phase,
-        "context": context or DEFAULT_CONTEXT, "location": location or DEFAULT_LOCATION,
-        "value": raw, "unit": unit, "multiplier": multiplier, "canonical_value": value,
-        "canonical_unit": target, "format": fmt, "signed_data": signed,
-    }  # fmt: skip
-
-
 def number(text: str) -> float | None:
     try:
         number = float(text)
@@ -89,22 +80,24 @@ def number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def energy_register_wh(samples: Sequence[dict[str, Any]], *,
+def energy_register_wh(samples: Sequence[Sample], *,
                        prefer_context: str | None = None) -> float | None:  # fmt: skip
     """The whole-meter Energy.Active.Import.Register reading (Wh) among ``samples``: the last
     one in ``prefer_context`` if any, else the last one (per-phase readings are ignored)."""
-    readings = [s for s in samples if s["measurand"] == ENERGY_REGISTER and s["phase"] is None
-                and s["canonical_unit"] == "Wh" and s["canonical_value"] is not None]  # fmt: skip
-    preferred = [s for s in readings if s["context"] == prefer_context]
+    readings = [(s.context, s.canonical_value) for s in samples
+                if s.measurand == ENERGY_REGISTER and s.phase is None
+                and s.canonical_unit == "Wh" and s.canonical_value is not None]  # fmt: skip
+    preferred = [r for r in readings if r[0] == prefer_context]
     chosen = preferred or readings
-    return float(chosen[-1]["canonical_value"]) if chosen else None
+    return float(chosen[-1][1]) if chosen else None
 
 
-def meter_values_event(ctx: Context, samples: list[dict[str, Any]], *, source: str,
+def meter_values_event(ctx: Context, samples: Sequence[Sample], *, source: MeterValuesSource,
                        id: int | None = None, transaction_id: str | None = None,  # noqa: A002
                        evse_id: int | None = None,
-                       connector_id: int | None = None) -> EventEnvelope:  # fmt: skip
-    return ctx.event("MeterValuesReported", {
-        "id": id, "transaction_id": transaction_id, "evse_id": evse_id,
-        "connector_id": connector_id, "source": source, "samples": samples,
-    })  # fmt: skip
+                       connector_id: int | None = None,
+                       ) -> EventEnvelope[MeterValuesReported]:  # fmt: skip
+    return ctx.event(MeterValuesReported(
+        id=id, transaction_id=transaction_id, evse_id=evse_id, connector_id=connector_id,
+        source=source, samples=tuple(samples),
+    ))  # fmt: skip

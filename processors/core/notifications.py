@@ -13,31 +13,37 @@ from __future__ import annotations
 from ocpp import Call, CallResult
 from processors.core.decision import Context, Decision
 from processors.core.state import StationState
-from schemas.envelopes import EventEnvelope
+from schemas.events import (
+    DomainEvent,
+    EventEnvelope,
+    FirmwareStatusReported,
+    LogStatusReported,
+    SecurityEventReported,
+)
 
 
-def acknowledged(call: Call, ctx: Context, *events: EventEnvelope) -> Decision:
+def acknowledged(call: Call, ctx: Context, *events: EventEnvelope[DomainEvent]) -> Decision:
     """``events``, and the action's empty response."""
     return Decision(events=events, reply=CallResult(call.unique_id, {}))
 
 
 def decide_firmware_status(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event("FirmwareStatusReported", {
-        "status": p["status"], "request_id": p.get("requestId"),
-        "signed": call.action == "SignedFirmwareStatusNotification",
-    }))  # fmt: skip
+    return acknowledged(call, ctx, ctx.event(FirmwareStatusReported(
+        status=p["status"], request_id=p.get("requestId"),
+        signed=call.action == "SignedFirmwareStatusNotification",
+    )))  # fmt: skip
 
 
 def decide_log_status(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event("LogStatusReported", {
-        "status": p["status"], "request_id": p.get("requestId"),
-    }))  # fmt: skip
+    return acknowledged(call, ctx, ctx.event(LogStatusReported(
+        status=p["status"], request_id=p.get("requestId"),
+    )))  # fmt: skip
 
 
 def decide_security_event(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event("SecurityEventReported", {
-        "type": p["type"], "at": ctx.station_time(p["timestamp"]), "tech_info": p.get("techInfo"),
-    }))  # fmt: skip
+    return acknowledged(call, ctx, ctx.event(SecurityEventReported(
+        type=p["type"], at=ctx.station_time(p["timestamp"]), tech_info=p.get("techInfo"),
+    )))  # fmt: skip

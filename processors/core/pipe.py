@@ -8,10 +8,10 @@ calls that timed out (so a late answer is still recorded against its call).
 
 Station-initiated calls are a separate direction and never wait for the Pipe.
 
-Everything here is pure: ``decide_*`` functions return a :class:`PipeDecision` (events as
-``(type, data)``, the frame to send if any, and the call an answer was merged with) and
-:func:`evolve_pipe` applies one event. The message id of a sent call is its ``call_id`` (a
-UUID: 36 characters, the OCPP-J limit).
+Everything here is pure: ``decide_*`` functions return a :class:`PipeDecision` (the events,
+models of :mod:`schemas.events.calls`; the frame to send if any; and the call an answer was
+merged with) and :func:`evolve_pipe` applies one event, dispatching on its class. The
+message id of a sent call is its ``call_id`` (a UUID: 36 characters, the OCPP-J limit).
 
 A call is checked against the request schema of the version the station speaks *when it is
 sent* (the station may have reconnected with another version since the call was queued):
@@ -24,18 +24,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import singledispatch
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 import ocpp
 from ocpp import Call, CallError, CallResult, OcppVersion
+from schemas.events import (
+    CallAnswered,
+    CallCancelled,
+    CallCancelRefused,
+    CallExpired,
+    CallQueued,
+    CallRejected,
+    CallSent,
+    CallTimedOut,
+    DomainEvent,
+    UnmatchedCallAnswer,
+)
 
 RECENT_TIMED_OUT = 16
-PIPE_EVENTS = frozenset({"CallQueued", "CallSent", "CallAnswered", "CallRejected", "CallTimedOut",
-                         "CallExpired", "CallCancelled"})  # fmt: skip
-"""The events :func:`evolve_pipe` applies."""
 """How many timed-out calls a station remembers for late answers."""
+
+PIPE_EVENTS: tuple[type[DomainEvent], ...] = (
+    CallQueued, CallSent, CallAnswered, CallRejected, CallTimedOut, CallExpired, CallCancelled,
+)  # fmt: skip
+"""The events :func:`evolve_pipe` applies."""
 
 
 class CallStatus(StrEnum):
@@ -93,12 +108,9 @@ class Link:
     version: OcppVersion | None = None
 
 
-Event = tuple[str, dict[str, Any]]
-
-
 @dataclass(frozen=True, slots=True)
 class PipeDecision:
-    events: tuple[Event, ...] = ()
+    events: tuple[DomainEvent, ...] = ()
     send: Call | None = None
     answered: PipeCall | None = None
     """The call a CallResult / CallError was merged with (for the action's result handler)."""
@@ -109,12 +121,9 @@ class PipeDecision:
 
 def decide_request(pipe: Pipe, call: PipeCall, link: Link, now: datetime) -> PipeDecision:
     """A new call from the API: queue it, and send it at once if the Pipe is free."""
-    if call.call_id == (pipe.in_flight.call_id if pipe.in_flight else None) or pipe.queued(
-        call.call_id
-    ):
+    if _in_flight(pipe, call.call_id) or pipe.queued(call.call_id):
         return PipeDecision()  # a redelivered command: already known
-    queued: Event = ("CallQueued", _call_data(call))
-    return _then_advance(pipe, (queued,), link, now)
+    return _then_advance(pipe, (_queued(call),), link, now)
 
 
 def decide_answer(pipe: Pipe, answer: CallResult | CallError, link: Link,
@@ -122,17 +131,17 @@ def decide_answer(pipe: Pipe, answer: CallResult | CallError, link: Link,
     """A CallResult / CallError from the station, merged with the call it answers."""
     call = pipe.in_flight
     if call is not None and call.call_id == answer.unique_id:
-        advanced = _then_advance(pipe, (_answered(call, answer, late=False),), link, now)
+        advanced = _then_advance(pipe, (_answer(call, answer, late=False),), link, now)
         return PipeDecision(events=advanced.events, send=advanced.send, answered=call)
     late = pipe.late_call(answer.unique_id)
     if late is not None:
-        return PipeDecision(events=(_answered(late, answer, late=True),), answered=late)
-    return PipeDecision(events=(("UnmatchedCallAnswer", _unmatched(answer)),))
+        return PipeDecision(events=(_answer(late, answer, late=True),), answered=late)
+    return PipeDecision(events=(_unmatched(answer),))
 
 
 def decide_tick(pipe: Pipe, link: Link, now: datetime, response_timeout: timedelta) -> PipeDecision:
     """Time passes: the call in flight may time out, queued calls may expire."""
-    events: list[Event] = []
+    events: list[DomainEvent] = []
     call = pipe.in_flight
     if call is not None and call.sent_at is not None and now - call.sent_at >= response_timeout:
         events.append(_timed_out(call, f"no answer within {response_timeout.total_seconds():g} s"))
@@ -148,7 +157,7 @@ def decide_connection(pipe: Pipe, link: Link, now: datetime) -> PipeDecision:
     connection that closed can no longer be answered, so it ends as timed out. Queued calls
     stay queued (unlike MaEVe, which loses them) and go out when the station is back.
     """
-    events: list[Event] = []
+    events: list[DomainEvent] = []
     call = pipe.in_flight
     gone = not link.connected or (call is not None and call.connection_id != link.connection_id)
     if call is not None and gone:
@@ -159,36 +168,36 @@ def decide_connection(pipe: Pipe, link: Link, now: datetime) -> PipeDecision:
 def decide_cancel(pipe: Pipe, call_id: str) -> PipeDecision:
     """Cancel a queued call; a call already sent (or ended) cannot be cancelled."""
     if pipe.queued(call_id) is not None:
-        return PipeDecision(events=(("CallCancelled", {"call_id": call_id}),))
+        return PipeDecision(events=(CallCancelled(call_id=call_id),))
     reason = "already sent" if _in_flight(pipe, call_id) else "not queued"
-    return PipeDecision(events=(("CallCancelRefused", {"call_id": call_id, "reason": reason}),))
+    return PipeDecision(events=(CallCancelRefused(call_id=call_id, reason=reason),))
 
 
-def _then_advance(pipe: Pipe, events: tuple[Event, ...], link: Link, now: datetime) -> PipeDecision:
+def _then_advance(pipe: Pipe, events: tuple[DomainEvent, ...], link: Link,
+                  now: datetime) -> PipeDecision:  # fmt: skip
     """Apply ``events``, drop expired queued calls, and send the next call if the Pipe is free."""
     for event in events:
-        pipe = evolve_pipe(pipe, *event)
+        pipe = evolve_pipe(pipe, event)
     out = list(events)
     for call in pipe.queue:
         if call.expires_at <= now:
-            out.append(("CallExpired", {"call_id": call.call_id, "action": call.action}))
-            pipe = evolve_pipe(pipe, *out[-1])
+            expired = CallExpired(call_id=call.call_id, action=call.action)
+            out.append(expired)
+            pipe = evolve_pipe(pipe, expired)
     while pipe.in_flight is None and pipe.queue and link.connected:
         nxt = pipe.queue[0]
         problem = _unsendable(nxt, link)
         if problem is None:
-            sent: Event = ("CallSent", {
-                "call_id": nxt.call_id, "action": nxt.action,
-                "connection_id": link.connection_id, "sent_at": _iso(now),
-            })  # fmt: skip
+            sent = CallSent(call_id=nxt.call_id, action=nxt.action,
+                            connection_id=link.connection_id, sent_at=now)  # fmt: skip
             return PipeDecision(events=(*out, sent), send=Call(nxt.call_id, nxt.action,
                                                                nxt.payload))  # fmt: skip
         out.append(problem)
-        pipe = evolve_pipe(pipe, *problem)
+        pipe = evolve_pipe(pipe, problem)
     return PipeDecision(events=tuple(out))
 
 
-def _unsendable(call: PipeCall, link: Link) -> Event | None:
+def _unsendable(call: PipeCall, link: Link) -> CallRejected | None:
     """A CallRejected (by the CSMS: never sent) if ``call`` is not valid for the station's
     version; every frame the CSMS sends is checked against its schema first."""
     if link.version is None:
@@ -202,11 +211,9 @@ def _unsendable(call: PipeCall, link: Link) -> Event | None:
         if error is None:
             return None
         code, description, details = error.code, error.description, error.details
-    return ("CallRejected", {
-        "call_id": call.call_id, "action": call.action, "late": False, "error_code": code,
-        "error_description": f"not sent: {description}",
-        "error_details": {**details, "sent": False},
-    })  # fmt: skip
+    return CallRejected(call_id=call.call_id, action=call.action, late=False, error_code=code,
+                        error_description=f"not sent: {description}",
+                        error_details={**details, "sent": False})  # fmt: skip
 
 
 def next_deadline(pipe: Pipe, response_timeout: timedelta) -> datetime | None:
@@ -217,80 +224,103 @@ def next_deadline(pipe: Pipe, response_timeout: timedelta) -> datetime | None:
     return min(moments, default=None)
 
 
-def _call_data(call: PipeCall) -> dict[str, Any]:
-    data = {"call_id": call.call_id, "action": call.action, "payload": call.payload,
-            "created_at": _iso(call.created_at), "expires_at": _iso(call.expires_at)}  # fmt: skip
-    if call.ocpp_version is not None:
-        data["ocpp_version"] = call.ocpp_version
-    return data
+def _queued(call: PipeCall) -> CallQueued:
+    # The version is stated only when the call was built for one (absent otherwise).
+    built_for = {} if call.ocpp_version is None else {"ocpp_version": call.ocpp_version}
+    return CallQueued(call_id=call.call_id, action=call.action, payload=call.payload,
+                      created_at=call.created_at, expires_at=call.expires_at,
+                      **built_for)  # fmt: skip
 
 
-def _answered(call: PipeCall, answer: CallResult | CallError, *, late: bool) -> Event:
-    call_id, action = call.call_id, call.action
+def _answer(call: PipeCall, answer: CallResult | CallError, *,
+            late: bool) -> CallAnswered | CallRejected:  # fmt: skip
     if isinstance(answer, CallResult):
-        return ("CallAnswered", {"call_id": call_id, "action": action,
-                                 "response": answer.payload, "late": late})  # fmt: skip
-    return ("CallRejected", {"call_id": call_id, "action": action, "late": late,
-                             "error_code": answer.error_code,
-                             "error_description": answer.error_description,
-                             "error_details": answer.error_details})  # fmt: skip
+        return CallAnswered(call_id=call.call_id, action=call.action, response=answer.payload,
+                            late=late)  # fmt: skip
+    return CallRejected(call_id=call.call_id, action=call.action, late=late,
+                        error_code=answer.error_code,
+                        error_description=answer.error_description,
+                        error_details=answer.error_details)  # fmt: skip
 
 
-def _unmatched(answer: CallResult | CallError) -> dict[str, Any]:
+def _unmatched(answer: CallResult | CallError) -> UnmatchedCallAnswer:
     if isinstance(answer, CallResult):
-        return {"message_id": answer.unique_id, "response": answer.payload}
-    return {"message_id": answer.unique_id, "error_code": answer.error_code,
-            "error_description": answer.error_description}  # fmt: skip
+        return UnmatchedCallAnswer(message_id=answer.unique_id, response=answer.payload)
+    return UnmatchedCallAnswer(message_id=answer.unique_id, error_code=answer.error_code,
+                               error_description=answer.error_description)  # fmt: skip
 
 
-def _timed_out(call: PipeCall, reason: str) -> Event:
-    return ("CallTimedOut", {"call_id": call.call_id, "action": call.action, "reason": reason})
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+def _timed_out(call: PipeCall, reason: str) -> CallTimedOut:
+    return CallTimedOut(call_id=call.call_id, action=call.action, reason=reason)
 
 
 # -- evolve ------------------------------------------------------------------------------------
 
 
-def evolve_pipe(pipe: Pipe, event_type: str, data: dict[str, Any]) -> Pipe:
-    """Apply one Pipe event."""
-    call_id = data.get("call_id")
-    match event_type:
-        case "CallQueued":
-            return pipe.model_copy(update={"queue": (*pipe.queue, _queued_call(data))})
-        case "CallSent":
-            call = pipe.queued(str(call_id))
-            if call is None:
-                return pipe
-            sent = call.model_copy(update={"sent_at": datetime.fromisoformat(data["sent_at"]),
-                                           "connection_id": data["connection_id"]})  # fmt: skip
-            return pipe.model_copy(update={"in_flight": sent, "queue": _without(pipe, call_id)})
-        case "CallAnswered" | "CallRejected" if not data.get("late") and _in_flight(pipe, call_id):
-            return pipe.model_copy(update={"in_flight": None})
-        case "CallTimedOut" if pipe.in_flight is not None and _in_flight(pipe, call_id):
-            recent = (*pipe.timed_out, pipe.in_flight)[-RECENT_TIMED_OUT:]
-            return pipe.model_copy(update={"in_flight": None, "timed_out": recent})
-        case "CallRejected" if pipe.queued(str(call_id)) is not None:  # refused before sending
-            return pipe.model_copy(update={"queue": _without(pipe, call_id)})
-        case "CallExpired" | "CallCancelled":
-            return pipe.model_copy(update={"queue": _without(pipe, call_id)})
+def evolve_pipe(pipe: Pipe, event: DomainEvent) -> Pipe:
+    """Apply one Pipe event (any other event leaves the Pipe as it is)."""
+    return _apply(event, pipe)
+
+
+@singledispatch
+def _apply(event: DomainEvent, pipe: Pipe) -> Pipe:
     return pipe
 
 
-def _in_flight(pipe: Pipe, call_id: object) -> bool:
+@_apply.register
+def _on_queued(event: CallQueued, pipe: Pipe) -> Pipe:
+    call = PipeCall(call_id=event.call_id, action=event.action, payload=event.payload,
+                    created_at=event.created_at, expires_at=event.expires_at,
+                    ocpp_version=event.ocpp_version)  # fmt: skip
+    return pipe.model_copy(update={"queue": (*pipe.queue, call)})
+
+
+@_apply.register
+def _on_sent(event: CallSent, pipe: Pipe) -> Pipe:
+    call = pipe.queued(event.call_id)
+    if call is None:
+        return pipe
+    sent = call.model_copy(update={"sent_at": event.sent_at, "connection_id": event.connection_id})
+    return pipe.model_copy(update={"in_flight": sent, "queue": _without(pipe, event.call_id)})
+
+
+@_apply.register
+def _on_answered(event: CallAnswered, pipe: Pipe) -> Pipe:
+    return _answered(pipe, event.call_id, late=event.late)
+
+
+@_apply.register
+def _on_rejected(event: CallRejected, pipe: Pipe) -> Pipe:
+    if pipe.queued(event.call_id) is None:
+        return _answered(pipe, event.call_id, late=event.late)
+    # Refused by the CSMS before it was sent (not valid for the station's version).
+    return pipe.model_copy(update={"queue": _without(pipe, event.call_id)})
+
+
+@_apply.register
+def _on_timed_out(event: CallTimedOut, pipe: Pipe) -> Pipe:
+    if pipe.in_flight is None or not _in_flight(pipe, event.call_id):
+        return pipe
+    recent = (*pipe.timed_out, pipe.in_flight)[-RECENT_TIMED_OUT:]
+    return pipe.model_copy(update={"in_flight": None, "timed_out": recent})
+
+
+@_apply.register(CallExpired)
+@_apply.register(CallCancelled)
+def _on_dropped(event: CallExpired | CallCancelled, pipe: Pipe) -> Pipe:
+    return pipe.model_copy(update={"queue": _without(pipe, event.call_id)})
+
+
+def _answered(pipe: Pipe, call_id: str, *, late: bool) -> Pipe:
+    """An answer ends the call in flight; a late one only records (the call ended already)."""
+    if late or not _in_flight(pipe, call_id):
+        return pipe
+    return pipe.model_copy(update={"in_flight": None})
+
+
+def _in_flight(pipe: Pipe, call_id: str) -> bool:
     return pipe.in_flight is not None and pipe.in_flight.call_id == call_id
 
 
-def _without(pipe: Pipe, call_id: object) -> tuple[PipeCall, ...]:
+def _without(pipe: Pipe, call_id: str) -> tuple[PipeCall, ...]:
     return tuple(c for c in pipe.queue if c.call_id != call_id)
-
-
-def _queued_call(data: dict[str, Any]) -> PipeCall:
-    return PipeCall(
-        call_id=data["call_id"], action=data["action"], payload=data["payload"],
-        created_at=datetime.fromisoformat(data["created_at"]),
-        expires_at=datetime.fromisoformat(data["expires_at"]),
-        ocpp_version=data.get("ocpp_version"),
-    )  # fmt: skip

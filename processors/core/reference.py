@@ -18,10 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-STATION_CONFIGURED = "StationConfigured"
-TOKEN_UPSERTED = "TokenUpserted"
-TOKEN_DELETED = "TokenDeleted"
-ADMIN_EVENT_TYPES = frozenset({STATION_CONFIGURED, TOKEN_UPSERTED, TOKEN_DELETED})
+from schemas.events import TokenUpserted
 
 
 class Token(BaseModel):
@@ -33,6 +30,11 @@ class Token(BaseModel):
     status: str
     expires_at: datetime | None = None
     group_id: str | None = None
+
+    @classmethod
+    def issued(cls, event: TokenUpserted) -> Token:
+        return cls(type=event.type, status=event.status, expires_at=event.expires_at,
+                   group_id=event.group_id)  # fmt: skip
 
     @classmethod
     def from_table(cls, value: dict[str, Any] | None) -> Token | None:

@@ -35,6 +35,6 @@ def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
     """§4.1: answer Authorize.req with the token's IdTagInfo."""
     req = AuthorizeRequest.model_validate(call.payload)
     auth = authorize(req.id_tag, None, ctx)
-    event = ctx.event("IdTokenAuthorized", auth.event_data())
+    event = ctx.event(auth.event())
     reply = {"idTagInfo": id_tag_info(auth)}
     return Decision(events=(event,), reply=CallResult(call.unique_id, reply))

@@ -7,20 +7,21 @@ from ocpp.v16.requests import BootNotificationRequest
 from processors.core.decision import Context, Decision
 from processors.core.registration import boot_answer
 from processors.core.state import StationState
+from schemas.events import HeartbeatReceived, StationBooted
 
 
 def decide_boot(state: StationState, call: Call, ctx: Context) -> Decision:
     """The configured registration status answers (see :mod:`processors.core.registration`)."""
     req = BootNotificationRequest.model_validate(call.payload)
     status, interval = boot_answer(state, ctx)
-    event = ctx.event("StationBooted", {
-        "ocpp_version": ctx.version.value, "vendor": req.charge_point_vendor,
-        "model": req.charge_point_model,
-        "serial_number": req.charge_point_serial_number or req.charge_box_serial_number,
-        "firmware_version": req.firmware_version, "reason": None, "iccid": req.iccid,
-        "imsi": req.imsi, "meter_type": req.meter_type,
-        "meter_serial_number": req.meter_serial_number, "status": status, "interval": interval,
-    })  # fmt: skip
+    event = ctx.event(StationBooted(
+        ocpp_version=ctx.version.value, vendor=req.charge_point_vendor,
+        model=req.charge_point_model,
+        serial_number=req.charge_point_serial_number or req.charge_box_serial_number,
+        firmware_version=req.firmware_version, reason=None, iccid=req.iccid, imsi=req.imsi,
+        meter_type=req.meter_type, meter_serial_number=req.meter_serial_number, status=status,
+        interval=interval,
+    ))  # fmt: skip
     reply = {"status": status, "currentTime": ctx.wire_now, "interval": interval}
     return Decision(events=(event,), reply=CallResult(call.unique_id, reply))
 
@@ -29,4 +30,4 @@ def decide_heartbeat(state: StationState, call: Call, ctx: Context) -> Decision:
     """§4.6: answer with the CSMS's current time; the event keeps the station's
     ``last_seen_at`` current while it sends nothing else."""
     reply = CallResult(call.unique_id, {"currentTime": ctx.wire_now})
-    return Decision(events=(ctx.event("HeartbeatReceived", {}),), reply=reply)
+    return Decision(events=(ctx.event(HeartbeatReceived()),), reply=reply)

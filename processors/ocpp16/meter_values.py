@@ -9,40 +9,45 @@ value).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
 
 from ocpp import Call, CallResult
-from ocpp.v16.datatypes import MeterValue
+from ocpp.v16.datatypes import MeterValue, SampledValue
 from ocpp.v16.requests import MeterValuesRequest
 from processors.core.decision import Context, Decision
 from processors.core.meter_values import (
+    DEFAULT_CONTEXT,
+    DEFAULT_LOCATION,
     ENERGY_REGISTER,
     SIGNED_DATA,
     canonical,
     meter_values_event,
     number,
-    sample,
 )
 from processors.core.state import StationState
+from schemas.events import Sample
 
 
-def stored_samples(meter_values: Sequence[MeterValue], ctx: Context) -> list[dict[str, Any]]:
+def stored_samples(meter_values: Sequence[MeterValue], ctx: Context) -> list[Sample]:
     """OCPP 1.6 MeterValue → stored samples."""
-    out: list[dict[str, Any]] = []
-    for mv in meter_values:
-        at = ctx.station_time(mv.timestamp)
-        for sv in mv.sampled_value:
-            measurand = sv.measurand.value if sv.measurand else ENERGY_REGISTER
-            unit = sv.unit.value if sv.unit else None
-            fmt = sv.format.value if sv.format else None
-            signed = sv.value if fmt == SIGNED_DATA else None
-            read = None if signed is not None else number(sv.value)
-            value, target = (None, None) if read is None else canonical(read, unit, measurand)
-            out.append(sample(at, measurand, sv.phase.value if sv.phase else None,
-                              sv.context.value if sv.context else None,
-                              sv.location.value if sv.location else None, sv.value, unit,
-                              None, value, target, fmt, signed))  # fmt: skip
-    return out
+    return [_sample(sv, ctx.station_time(mv.timestamp))
+            for mv in meter_values for sv in mv.sampled_value]  # fmt: skip
+
+
+def _sample(sv: SampledValue, at: datetime) -> Sample:
+    measurand = sv.measurand.value if sv.measurand else ENERGY_REGISTER
+    unit = sv.unit.value if sv.unit else None
+    fmt = sv.format.value if sv.format else None
+    signed = sv.value if fmt == SIGNED_DATA else None
+    read = None if signed is not None else number(sv.value)
+    value, target = (None, None) if read is None else canonical(read, unit, measurand)
+    return Sample(
+        sampled_at=at, measurand=measurand, phase=sv.phase.value if sv.phase else None,
+        context=sv.context.value if sv.context else DEFAULT_CONTEXT,
+        location=sv.location.value if sv.location else DEFAULT_LOCATION, value=sv.value,
+        unit=unit, multiplier=None, canonical_value=value, canonical_unit=target, format=fmt,
+        signed_data=signed,
+    )  # fmt: skip
 
 
 def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decision:

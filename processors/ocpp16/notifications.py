@@ -13,20 +13,19 @@ from ocpp.v16.requests import DataTransferRequest
 from processors.core.decision import Context, Decision
 from processors.core.notifications import acknowledged
 from processors.core.state import StationState
+from schemas.events import DataTransferReceived, DiagnosticsStatusReported
 
 UNKNOWN_VENDOR_ID = "UnknownVendorId"
 
 
 def decide_diagnostics_status(state: StationState, call: Call, ctx: Context) -> Decision:
-    return acknowledged(call, ctx, ctx.event("DiagnosticsStatusReported",
-                                             {"status": call.payload["status"]}))  # fmt: skip
+    status = call.payload["status"]
+    return acknowledged(call, ctx, ctx.event(DiagnosticsStatusReported(status=status)))
 
 
 def decide_data_transfer(state: StationState, call: Call, ctx: Context) -> Decision:
     req = DataTransferRequest.model_validate(call.payload)
-    event = ctx.event("DataTransferReceived", {
-        "vendor_id": req.vendor_id, "message_id": req.message_id, "data": req.data,
-        "status": UNKNOWN_VENDOR_ID,
-    })  # fmt: skip
+    event = ctx.event(DataTransferReceived(vendor_id=req.vendor_id, message_id=req.message_id,
+                                           data=req.data, status=UNKNOWN_VENDOR_ID))  # fmt: skip
     return Decision(events=(event,), reply=CallResult(call.unique_id,
                                                       {"status": UNKNOWN_VENDOR_ID}))  # fmt: skip

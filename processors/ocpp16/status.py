@@ -14,14 +14,15 @@ from ocpp import Call, CallResult
 from ocpp.v16.requests import StatusNotificationRequest
 from processors.core.decision import Context, Decision
 from processors.core.state import StationState
+from schemas.events import ConnectorStatusChanged
 
 
 def decide_status(state: StationState, call: Call, ctx: Context) -> Decision:
     req = StatusNotificationRequest.model_validate(call.payload)
-    event = ctx.event("ConnectorStatusChanged", {
-        "evse_id": req.connector_id, "connector_id": req.connector_id,
-        "status": req.status.value, "error_code": req.error_code.value, "info": req.info,
-        "vendor_id": req.vendor_id, "vendor_error_code": req.vendor_error_code,
-        "status_at": ctx.station_time(req.timestamp) if req.timestamp else ctx.wire_now,
-    })  # fmt: skip
+    event = ctx.event(ConnectorStatusChanged(
+        evse_id=req.connector_id, connector_id=req.connector_id, status=req.status.value,
+        error_code=req.error_code.value, info=req.info, vendor_id=req.vendor_id,
+        vendor_error_code=req.vendor_error_code,
+        status_at=ctx.station_time(req.timestamp) if req.timestamp else ctx.now,
+    ))  # fmt: skip
     return Decision(events=(event,), reply=CallResult(call.unique_id, {}))

@@ -28,6 +28,7 @@ from processors.core.state import StationState
 from processors.core.transactions import UNKNOWN_TRANSACTION, energy_wh
 from processors.ocpp16.authorization import id_tag_info
 from processors.ocpp16.meter_values import stored_samples
+from schemas.events import DomainEvent, EventEnvelope, TransactionEnded, TransactionStarted
 
 DEFAULT_STOP_REASON = "Local"  # §7.39: "MAY only be omitted when the Reason is Local"
 
@@ -46,14 +47,14 @@ def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
     if known is not None:
         return Decision(reply=CallResult(call.unique_id, {**reply, "transactionId": known}))
     csms_id = ctx.transaction_ids.nth(0)
-    event = ctx.event("TransactionStarted", {
-        "id": csms_id, "transaction_id": str(csms_id), "ocpp_version": ctx.version.value,
-        "evse_id": req.connector_id, "connector_id": req.connector_id,
-        "id_token": req.id_tag, "id_token_type": None, "id_token_status": auth.status,
-        "started_at": ctx.station_time(req.timestamp), "meter_start_wh": float(req.meter_start),
-        "reservation_id": req.reservation_id, "remote_start_id": None, "seq_no": None,
-        "charging_state": None, "trigger_reason": None, "offline": False, "start_key": key,
-    })  # fmt: skip
+    event = ctx.event(TransactionStarted(
+        id=csms_id, transaction_id=str(csms_id), ocpp_version=ctx.version.value,
+        evse_id=req.connector_id, connector_id=req.connector_id, id_token=req.id_tag,
+        id_token_type=None, id_token_status=auth.status,
+        started_at=ctx.station_time(req.timestamp), meter_start_wh=float(req.meter_start),
+        reservation_id=req.reservation_id, remote_start_id=None, seq_no=None,
+        charging_state=None, trigger_reason=None, offline=False, start_key=key,
+    ))  # fmt: skip
     reply["transactionId"] = csms_id
     return Decision(events=(event,), reply=CallResult(call.unique_id, reply),
                     transaction_ids_used=1)  # fmt: skip
@@ -77,17 +78,16 @@ def decide_stop(state: StationState, call: Call, ctx: Context) -> Decision:
     else:
         csms_id, meter_start = txn.id, txn.meter_start_wh
     energy = energy_wh(meter_start, float(req.meter_stop), anomalies)
-    ended = ctx.event("TransactionEnded", {
-        "id": csms_id, "transaction_id": wire, "ocpp_version": ctx.version.value,
-        "evse_id": txn.evse_id if txn else None, "connector_id": txn.connector_id if txn else None,
-        "stopped_at": ctx.station_time(req.timestamp), "meter_start_wh": meter_start,
-        "meter_stop_wh": float(req.meter_stop), "energy_wh": energy,
-        "stop_reason": req.reason.value if req.reason else DEFAULT_STOP_REASON,
-        "stop_id_token": req.id_tag, "seq_no": None, "missing_seq_nos": [],
-        "trigger_reason": None, "charging_state": None, "offline": False,
-        "anomalies": anomalies,
-    })  # fmt: skip
-    events = [ended]
+    ended = ctx.event(TransactionEnded(
+        id=csms_id, transaction_id=wire, ocpp_version=ctx.version.value,
+        evse_id=txn.evse_id if txn else None, connector_id=txn.connector_id if txn else None,
+        stopped_at=ctx.station_time(req.timestamp), meter_start_wh=meter_start,
+        meter_stop_wh=float(req.meter_stop), energy_wh=energy,
+        stop_reason=req.reason.value if req.reason else DEFAULT_STOP_REASON,
+        stop_id_token=req.id_tag, seq_no=None, missing_seq_nos=(), trigger_reason=None,
+        charging_state=None, offline=False, anomalies=tuple(anomalies),
+    ))  # fmt: skip
+    events: list[EventEnvelope[DomainEvent]] = [ended]
     if req.transaction_data:
         events.append(meter_values_event(
             ctx, stored_samples(req.transaction_data, ctx), source="StopTransaction", id=csms_id,

@@ -28,6 +28,6 @@ def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
     checks, C07, are not offered: no certificateStatus is returned.)"""
     req = AuthorizeRequest.model_validate(call.payload)
     auth = authorize(req.id_token.id_token, req.id_token.type.value, ctx)
-    event = ctx.event("IdTokenAuthorized", auth.event_data())
+    event = ctx.event(auth.event())
     reply = {"idTokenInfo": id_token_info(auth)}
     return Decision(events=(event,), reply=CallResult(call.unique_id, reply))

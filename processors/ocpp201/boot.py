@@ -7,6 +7,7 @@ from ocpp.v201.requests import BootNotificationRequest
 from processors.core.decision import Context, Decision
 from processors.core.registration import boot_answer
 from processors.core.state import StationState
+from schemas.events import HeartbeatReceived, StationBooted
 
 
 def decide_boot(state: StationState, call: Call, ctx: Context) -> Decision:
@@ -14,13 +15,13 @@ def decide_boot(state: StationState, call: Call, ctx: Context) -> Decision:
     req = BootNotificationRequest.model_validate(call.payload)
     station, modem = req.charging_station, req.charging_station.modem
     status, interval = boot_answer(state, ctx)
-    event = ctx.event("StationBooted", {
-        "ocpp_version": ctx.version.value, "vendor": station.vendor_name,
-        "model": station.model, "serial_number": station.serial_number,
-        "firmware_version": station.firmware_version, "reason": req.reason.value,
-        "iccid": modem.iccid if modem else None, "imsi": modem.imsi if modem else None,
-        "meter_type": None, "meter_serial_number": None, "status": status, "interval": interval,
-    })  # fmt: skip
+    event = ctx.event(StationBooted(
+        ocpp_version=ctx.version.value, vendor=station.vendor_name, model=station.model,
+        serial_number=station.serial_number, firmware_version=station.firmware_version,
+        reason=req.reason.value, iccid=modem.iccid if modem else None,
+        imsi=modem.imsi if modem else None, meter_type=None, meter_serial_number=None,
+        status=status, interval=interval,
+    ))  # fmt: skip
     reply = {"status": status, "currentTime": ctx.wire_now, "interval": interval}
     return Decision(events=(event,), reply=CallResult(call.unique_id, reply))
 
@@ -29,4 +30,4 @@ def decide_heartbeat(state: StationState, call: Call, ctx: Context) -> Decision:
     """G02.FR.01: answer with the CSMS's current time; the event keeps the station's
     ``last_seen_at`` current while it sends nothing else."""
     reply = CallResult(call.unique_id, {"currentTime": ctx.wire_now})
-    return Decision(events=(ctx.event("HeartbeatReceived", {}),), reply=reply)
+    return Decision(events=(ctx.event(HeartbeatReceived()),), reply=reply)

@@ -8,34 +8,43 @@ UnitOfMeasureType as stored samples; units, defaults and signed values as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
 
 from ocpp import Call, CallResult, to_payload
-from ocpp.v201.datatypes import MeterValueType
+from ocpp.v201.datatypes import MeterValueType, SampledValueType
 from ocpp.v201.requests import MeterValuesRequest
 from processors.core.decision import Context, Decision
-from processors.core.meter_values import ENERGY_REGISTER, canonical, meter_values_event, sample
+from processors.core.meter_values import (
+    DEFAULT_CONTEXT,
+    DEFAULT_LOCATION,
+    ENERGY_REGISTER,
+    canonical,
+    meter_values_event,
+)
 from processors.core.state import StationState
+from schemas.events import Sample
 
 
-def stored_samples(meter_values: Sequence[MeterValueType], ctx: Context) -> list[dict[str, Any]]:
+def stored_samples(meter_values: Sequence[MeterValueType], ctx: Context) -> list[Sample]:
     """OCPP 2.0.1 MeterValueType → stored samples."""
-    out: list[dict[str, Any]] = []
-    for mv in meter_values:
-        at = ctx.station_time(mv.timestamp)
-        for sv in mv.sampled_value:
-            measurand = sv.measurand.value if sv.measurand else ENERGY_REGISTER
-            uom = sv.unit_of_measure
-            unit = uom.unit if uom else None
-            multiplier = uom.multiplier if uom and uom.multiplier is not None else 0
-            value, target = canonical(float(sv.value), unit, measurand, multiplier)
-            signed = to_payload(sv.signed_meter_value) if sv.signed_meter_value else None
-            out.append(sample(at, measurand, sv.phase.value if sv.phase else None,
-                              sv.context.value if sv.context else None,
-                              sv.location.value if sv.location else None, str(sv.value),
-                              unit, uom.multiplier if uom else None, value, target,
-                              None, signed))  # fmt: skip
-    return out
+    return [_sample(sv, ctx.station_time(mv.timestamp))
+            for mv in meter_values for sv in mv.sampled_value]  # fmt: skip
+
+
+def _sample(sv: SampledValueType, at: datetime) -> Sample:
+    measurand = sv.measurand.value if sv.measurand else ENERGY_REGISTER
+    uom = sv.unit_of_measure
+    unit = uom.unit if uom else None
+    multiplier = uom.multiplier if uom else None
+    value, target = canonical(float(sv.value), unit, measurand, multiplier or 0)
+    return Sample(
+        sampled_at=at, measurand=measurand, phase=sv.phase.value if sv.phase else None,
+        context=sv.context.value if sv.context else DEFAULT_CONTEXT,
+        location=sv.location.value if sv.location else DEFAULT_LOCATION, value=str(sv.value),
+        unit=unit, multiplier=multiplier, canonical_value=value, canonical_unit=target,
+        format=None,
+        signed_data=to_payload(sv.signed_meter_value) if sv.signed_meter_value else None,
+    )  # fmt: skip
 
 
 def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decision:

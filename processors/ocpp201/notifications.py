@@ -14,33 +14,37 @@ from ocpp.v201.requests import DataTransferRequest
 from processors.core.decision import Context, Decision
 from processors.core.notifications import acknowledged
 from processors.core.state import StationState
+from schemas.events import (
+    ChargingProfilesReported,
+    DataTransferReceived,
+    ReportedProfile,
+    ReservationStatusUpdated,
+)
 
 UNKNOWN_VENDOR_ID = "UnknownVendorId"
 
 
 def decide_report_charging_profiles(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event("ChargingProfilesReported", {
-        "request_id": p["requestId"], "evse_id": p["evseId"],
-        "source": p["chargingLimitSource"], "tbc": bool(p.get("tbc", False)),
-        "profiles": [{"profile_id": c["id"], "stack_level": c["stackLevel"],
-                      "purpose": c["chargingProfilePurpose"], "profile": c}
-                     for c in p["chargingProfile"]],
-    }))  # fmt: skip
+    profiles = tuple(ReportedProfile(profile_id=c["id"], stack_level=c["stackLevel"],
+                                     purpose=c["chargingProfilePurpose"], profile=c)
+                     for c in p["chargingProfile"])  # fmt: skip
+    return acknowledged(call, ctx, ctx.event(ChargingProfilesReported(
+        request_id=p["requestId"], evse_id=p["evseId"], source=p["chargingLimitSource"],
+        tbc=bool(p.get("tbc", False)), profiles=profiles,
+    )))  # fmt: skip
 
 
 def decide_reservation_status(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event("ReservationStatusUpdated", {
-        "reservation_id": p["reservationId"], "status": p["reservationUpdateStatus"],
-    }))  # fmt: skip
+    return acknowledged(call, ctx, ctx.event(ReservationStatusUpdated(
+        reservation_id=p["reservationId"], status=p["reservationUpdateStatus"],
+    )))  # fmt: skip
 
 
 def decide_data_transfer(state: StationState, call: Call, ctx: Context) -> Decision:
     req = DataTransferRequest.model_validate(call.payload)
-    event = ctx.event("DataTransferReceived", {
-        "vendor_id": req.vendor_id, "message_id": req.message_id, "data": req.data,
-        "status": UNKNOWN_VENDOR_ID,
-    })  # fmt: skip
+    event = ctx.event(DataTransferReceived(vendor_id=req.vendor_id, message_id=req.message_id,
+                                           data=req.data, status=UNKNOWN_VENDOR_ID))  # fmt: skip
     return Decision(events=(event,), reply=CallResult(call.unique_id,
                                                       {"status": UNKNOWN_VENDOR_ID}))  # fmt: skip

@@ -11,14 +11,14 @@ from ocpp import Call, CallResult
 from ocpp.v201.requests import StatusNotificationRequest
 from processors.core.decision import Context, Decision
 from processors.core.state import StationState
+from schemas.events import ConnectorStatusChanged
 
 
 def decide_status(state: StationState, call: Call, ctx: Context) -> Decision:
     req = StatusNotificationRequest.model_validate(call.payload)
-    event = ctx.event("ConnectorStatusChanged", {
-        "evse_id": req.evse_id, "connector_id": req.connector_id,
-        "status": req.connector_status.value, "error_code": None, "info": None,
-        "vendor_id": None, "vendor_error_code": None,
-        "status_at": ctx.station_time(req.timestamp),
-    })  # fmt: skip
+    event = ctx.event(ConnectorStatusChanged(
+        evse_id=req.evse_id, connector_id=req.connector_id, status=req.connector_status.value,
+        error_code=None, info=None, vendor_id=None, vendor_error_code=None,
+        status_at=ctx.station_time(req.timestamp),
+    ))  # fmt: skip
     return Decision(events=(event,), reply=CallResult(call.unique_id, {}))

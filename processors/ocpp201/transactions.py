@@ -18,6 +18,8 @@ E01-E15, and E07/E08 for offline events).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ocpp import Call, CallResult
@@ -29,7 +31,14 @@ from processors.core.state import MAX_MISSING_SEQ_NOS, OpenTransaction, StationS
 from processors.core.transactions import METER_START_MISSING, UNKNOWN_TRANSACTION, energy_wh
 from processors.ocpp201.authorization import id_token_info
 from processors.ocpp201.meter_values import stored_samples
-from schemas.envelopes import EventEnvelope
+from schemas.events import (
+    DomainEvent,
+    EventEnvelope,
+    Sample,
+    TransactionEnded,
+    TransactionStarted,
+    TransactionUpdated,
+)
 
 DEFAULT_STOP_REASON = "Local"  # TransactionType.stoppedReason "MAY only be omitted when Local"
 
@@ -62,19 +71,20 @@ def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> D
         return Decision(reply=CallResult(call.unique_id, reply))
     csms_id, used = (txn.id, 0) if txn is not None else (ctx.transaction_ids.nth(0), 1)
     samples = stored_samples(req.meter_value or (), ctx)
-    common = _common(req, txn, csms_id, auth, ctx)
-    kind = req.event_type.value
-    if kind == "Started" and txn is None:
-        main = _started(common, samples, req, ctx)
-    elif kind == "Ended":
-        main = _ended(common, samples, txn, req, (last_seq, missing), ctx)
+    common = _common(req, txn, csms_id, ctx)
+    at = ctx.station_time(req.timestamp)
+    main: EventEnvelope[DomainEvent]
+    if req.event_type.value == "Started" and txn is None:
+        main = ctx.event(_started(common, _token(auth), at, samples, req))
+    elif req.event_type.value == "Ended":
+        main = ctx.event(_ended(common, auth, at, samples, txn, req, (last_seq, missing)))
     else:  # Updated, or a second Started for an open transaction
-        main = ctx.event("TransactionUpdated", {
-            **common, "last_seq_no": last_seq, "missing_seq_nos": missing,
-            "register_wh": energy_register_wh(samples),
-            "anomalies": [UNKNOWN_TRANSACTION] if txn is None else [],
-        })  # fmt: skip
-    events: list[EventEnvelope] = [main]
+        main = ctx.event(TransactionUpdated(
+            **common, **_token(auth), at=at, last_seq_no=last_seq, missing_seq_nos=missing,
+            register_wh=energy_register_wh(samples),
+            anomalies=(UNKNOWN_TRANSACTION,) if txn is None else (),
+        ))  # fmt: skip
+    events = [main]
     if samples:
         events.append(meter_values_event(
             ctx, samples, source="TransactionEvent", id=csms_id, transaction_id=wire,
@@ -85,7 +95,8 @@ def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> D
 
 
 def _common(req: TransactionEventRequest, txn: OpenTransaction | None, csms_id: int,
-            auth: Authorization | None, ctx: Context) -> dict[str, Any]:  # fmt: skip
+            ctx: Context) -> dict[str, Any]:  # fmt: skip
+    """The fields Started, Updated and Ended share; the EVSE is the last one named."""
     evse = req.evse
     info = req.transaction_info
     return {
@@ -93,30 +104,35 @@ def _common(req: TransactionEventRequest, txn: OpenTransaction | None, csms_id: 
         "evse_id": evse.id if evse else (txn.evse_id if txn else None),
         "connector_id": evse.connector_id if evse and evse.connector_id is not None
         else (txn.connector_id if txn else None),
-        "id_token": auth.id_token if auth else None,
-        "id_token_type": auth.id_token_type if auth else None,
-        "id_token_status": auth.status if auth else None,
-        "at": ctx.station_time(req.timestamp), "seq_no": req.seq_no,
-        "trigger_reason": req.trigger_reason.value,
+        "seq_no": req.seq_no, "trigger_reason": req.trigger_reason.value,
         "charging_state": info.charging_state.value if info.charging_state else None,
         "offline": bool(req.offline),
     }  # fmt: skip
 
 
-def _started(common: dict[str, Any], samples: list[dict[str, Any]],
-             req: TransactionEventRequest, ctx: Context) -> EventEnvelope:  # fmt: skip
-    data = {k: v for k, v in common.items() if k != "at"}
-    return ctx.event("TransactionStarted", {
-        **data, "started_at": common["at"],
-        "meter_start_wh": energy_register_wh(samples, prefer_context="Transaction.Begin"),
-        "reservation_id": req.reservation_id,
-        "remote_start_id": req.transaction_info.remote_start_id, "start_key": None,
-    })  # fmt: skip
+def _token(auth: Authorization | None) -> dict[str, Any]:
+    """The token the event carried, and the verdict on it (all None without one)."""
+    return {
+        "id_token": auth.id_token if auth else None,
+        "id_token_type": auth.id_token_type if auth else None,
+        "id_token_status": auth.status if auth else None,
+    }  # fmt: skip
 
 
-def _ended(common: dict[str, Any], samples: list[dict[str, Any]], txn: OpenTransaction | None,
-           req: TransactionEventRequest, seqs: tuple[int, list[int]],
-           ctx: Context) -> EventEnvelope:  # fmt: skip
+def _started(common: dict[str, Any], token: dict[str, Any], at: datetime,
+             samples: Sequence[Sample],
+             req: TransactionEventRequest) -> TransactionStarted:  # fmt: skip
+    return TransactionStarted(
+        **common, **token, started_at=at,
+        meter_start_wh=energy_register_wh(samples, prefer_context="Transaction.Begin"),
+        reservation_id=req.reservation_id,
+        remote_start_id=req.transaction_info.remote_start_id, start_key=None,
+    )  # fmt: skip
+
+
+def _ended(common: dict[str, Any], auth: Authorization | None, at: datetime,
+           samples: Sequence[Sample], txn: OpenTransaction | None, req: TransactionEventRequest,
+           seqs: tuple[int, list[int]]) -> TransactionEnded:  # fmt: skip
     anomalies = [UNKNOWN_TRANSACTION] if txn is None else []
     start = txn.meter_start_wh if txn else None
     if txn is not None and start is None:
@@ -126,12 +142,10 @@ def _ended(common: dict[str, Any], samples: list[dict[str, Any]], txn: OpenTrans
     if stop is None and txn is not None:
         stop = txn.last_register_wh
     reason = req.transaction_info.stopped_reason
-    data = {k: v for k, v in common.items()
-            if k not in ("at", "id_token", "id_token_type", "id_token_status")}  # fmt: skip
-    return ctx.event("TransactionEnded", {
-        **data, "stopped_at": common["at"], "meter_start_wh": start, "meter_stop_wh": stop,
-        "energy_wh": energy_wh(start, stop, anomalies),
-        "stop_reason": reason.value if reason else DEFAULT_STOP_REASON,
-        "stop_id_token": common["id_token"], "last_seq_no": seqs[0],
-        "missing_seq_nos": seqs[1], "anomalies": anomalies,
-    })  # fmt: skip
+    return TransactionEnded(
+        **common, stopped_at=at, meter_start_wh=start, meter_stop_wh=stop,
+        energy_wh=energy_wh(start, stop, anomalies),
+        stop_reason=reason.value if reason else DEFAULT_STOP_REASON,
+        stop_id_token=auth.id_token if auth else None, last_seq_no=seqs[0],
+        missing_seq_nos=tuple(seqs[1]), anomalies=tuple(anomalies),
+    )  # fmt: skip

@@ -35,8 +35,8 @@ from pydantic import ValidationError
 
 from ocpp import OcppVersion, serialize
 from processors.core import calls
-from processors.core.decision import Context, Decision, TransactionIds
-from processors.core.reference import STATION_CONFIGURED, TOKEN_DELETED, TOKEN_UPSERTED, Token
+from processors.core.decision import Context, Decision, TransactionIds, encode_event
+from processors.core.reference import Token
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
 from processors.runtime.clock import PipeClock
@@ -49,7 +49,16 @@ from processors.runtime.tables import (
     attach,
 )
 from schemas.commands import CommandRecord
-from schemas.envelopes import Delivery, EventEnvelope, FrameRecord, RecordKind, frame_causation
+from schemas.envelopes import Delivery, FrameRecord, RecordKind, frame_causation
+from schemas.events import (
+    DomainEvent,
+    EventEnvelope,
+    EventError,
+    StationConfigured,
+    TokenDeleted,
+    TokenUpserted,
+    decode_event,
+)
 from schemas.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -81,7 +90,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
                         partitions=config.partitions, **raw)  # fmt: skip
     # JSON values with no value_type: Faust decodes a changelog record for ``value_type=dict``
     # with ``dict.from_data`` and fails, so recovery after a restart silently lost every row.
-    tables = _Tables(
+    tables = Tables(
         states=app.Table("station-state", default=None, partitions=config.partitions,
                          key_type=str),
         tokens=app.GlobalTable("tokens", default=None, partitions=config.partitions,
@@ -104,7 +113,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
             elif topic == config.topics.commands:
                 await _process_command(event, tables, out, config)
             else:
-                _apply_admin(event, tables)
+                _admin(event, tables)
             # Before the record is acknowledged: its table writes join its transaction.
             await writes.publish()
 
@@ -117,7 +126,9 @@ def create_app(config: ProcessorConfig) -> faust.App:
 
 
 @dataclass(frozen=True, slots=True)
-class _Tables:
+class Tables:
+    """The agent's Faust tables (mappings of JSON values, see the module docstring)."""
+
     states: Any
     tokens: Any
     seqs: Any
@@ -131,21 +142,25 @@ class _Tables:
         return Token.from_table(self.tokens.get(id_token))
 
 
-def _apply_admin(event: EventT[Any], tables: _Tables) -> None:
-    """Reference data from the API (DESIGN decision 8): into the tables, nothing emitted."""
+def apply_admin(value: bytes, tables: Tables) -> None:
+    """Reference data from the API (DESIGN decision 8): into the tables, nothing emitted.
+    Raises :class:`schemas.events.EventError` for a record that is no event."""
+    admin = decode_event(value)
+    match admin.data:
+        case StationConfigured() if admin.station_id is not None:
+            state = tables.state(admin.station_id)
+            tables.states[admin.station_id] = evolve(state, admin).model_dump(mode="json")
+        case TokenUpserted() as upserted:
+            tables.tokens[upserted.id_token] = Token.issued(upserted).model_dump(mode="json")
+        case TokenDeleted() as deleted if deleted.id_token in tables.tokens:
+            del tables.tokens[deleted.id_token]
+
+
+def _admin(event: EventT[Any], tables: Tables) -> None:
     try:
-        admin = EventEnvelope.decode(event.value)
-    except ValueError:
-        log.error("skipping malformed admin record at offset %d", event.message.offset)
-        return
-    if admin.type == STATION_CONFIGURED and admin.station_id is not None:
-        state = tables.state(admin.station_id)
-        tables.states[admin.station_id] = evolve(state, admin).model_dump(mode="json")
-    elif admin.type == TOKEN_UPSERTED:
-        d = admin.data
-        tables.tokens[d["id_token"]] = Token.model_validate(d).model_dump(mode="json")
-    elif admin.type == TOKEN_DELETED and admin.data["id_token"] in tables.tokens:
-        del tables.tokens[admin.data["id_token"]]
+        apply_admin(event.value, tables)
+    except EventError as e:
+        log.error("skipping malformed admin record at offset %d: %s", event.message.offset, e)
 
 
 class _Output:
@@ -185,13 +200,14 @@ class _Output:
         topic = self.topics.delivery(gateway_id)
         await self.send(source, topic, delivery.station_id.encode(), delivery.encode())
 
-    async def events(self, source: EventT[Any], events: tuple[EventEnvelope, ...]) -> None:
+    async def events(self, source: EventT[Any],
+                     events: tuple[EventEnvelope[DomainEvent], ...]) -> None:  # fmt: skip
         for ev in events:
             key = (ev.station_id or "").encode()
-            await self.send(source, self.topics.events, key, ev.encode())
+            await self.send(source, self.topics.events, key, encode_event(ev))
 
 
-async def _process(event: EventT[Any], tables: _Tables, out: _Output,
+async def _process(event: EventT[Any], tables: Tables, out: _Output,
                    config: ProcessorConfig) -> None:  # fmt: skip
     msg = event.message
     record = FrameRecord.decode(event.value)
@@ -217,7 +233,7 @@ async def _process(event: EventT[Any], tables: _Tables, out: _Output,
     await _append(event, decision, new_state, ctx, out)
 
 
-async def _process_command(event: EventT[Any], tables: _Tables, out: _Output,
+async def _process_command(event: EventT[Any], tables: Tables, out: _Output,
                            config: ProcessorConfig) -> None:  # fmt: skip
     msg = event.message
     try:
@@ -241,7 +257,7 @@ async def _process_command(event: EventT[Any], tables: _Tables, out: _Output,
     await _append(event, decision, new_state, ctx, out)
 
 
-def _store(tables: _Tables, key: str, state: StationState, decision: Decision,
+def _store(tables: Tables, key: str, state: StationState, decision: Decision,
            ctx: Context) -> StationState:  # fmt: skip
     """The station's new state into its table; its Pipe deadline too when the Pipe changed."""
     new_state = evolve_all(state, decision.events)

@@ -10,16 +10,18 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 import ocpp
 from ocpp import OcppVersion
-from processors.core.decision import Context, HandlerConfig, TransactionIds
+from processors.core.decision import Context, HandlerConfig, TransactionIds, encode_event
 from processors.core.reference import Token
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
-from schemas.envelopes import Direction, EventEnvelope, FrameRecord
+from schemas.envelopes import Direction, FrameRecord
+from schemas.events import DomainEvent, EventEnvelope, StationConfigured, envelope
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CONFIG = HandlerConfig(heartbeat_interval_s=300, boot_retry_interval_s=45)
@@ -36,7 +38,8 @@ class Harness:
     state: StationState = field(default_factory=StationState)
     next_seq: int = 1
     offset: int = 0
-    events: list[EventEnvelope] = field(default_factory=list)
+    events: list[EventEnvelope[DomainEvent]] = field(default_factory=list)
+    last_events: list[EventEnvelope[DomainEvent]] = field(default_factory=list)
 
     def send(self, action: str, payload: dict[str, Any], unique_id: str = "m1") -> list[Any]:
         """The station sends a Call (as text); returns the CSMS's answer frame as JSON."""
@@ -70,25 +73,29 @@ class Harness:
 
     def configure(self, **data: Any) -> None:
         """An admin StationConfigured event, as the processor applies it."""
-        admin = EventEnvelope(event_id="00000000-0000-0000-0000-000000000001",
-                              type="StationConfigured", schema_version=1,
-                              station_id=self.station_id, occurred_at=self.now,
-                              causation_id="api/x", correlation_id="x", data=data)  # fmt: skip
-        self.state = evolve(self.state, admin)
+        self.apply(StationConfigured(**data))
 
-    def apply(self, event_type: str, data: dict[str, Any]) -> None:
-        """An event of the station (e.g. a Pipe result) applied to its state."""
-        self.state = evolve(self.state, EventEnvelope(
-            event_id="00000000-0000-0000-0000-000000000002", type=event_type, schema_version=1,
-            station_id=self.station_id, occurred_at=self.now, causation_id="t/0/0",
-            correlation_id="x", data=data))  # fmt: skip
+    def apply(self, event: DomainEvent) -> None:
+        """An event of the station (e.g. a Pipe result, an admin event) applied to its state."""
+        self.state = evolve(self.state, envelope(
+            event, event_id=UUID(int=2), station_id=self.station_id, occurred_at=self.now,
+            causation_id="t/0/0", correlation_id="x",
+        ))  # fmt: skip
 
-    def types(self) -> list[str]:
-        return [e.type for e in self.last_events]
+    def types(self) -> list[type[DomainEvent]]:
+        return [type(e.data) for e in self.last_events]
 
-    def only(self, event_type: str) -> dict[str, Any]:
-        [event] = [e for e in self.last_events if e.type == event_type]
-        return event.data
+    def only(self, event_type: type[DomainEvent]) -> dict[str, Any]:
+        """The data of the one event of ``event_type`` the last Call caused, as the events
+        log carries it."""
+        [event] = [e for e in self.last_events if isinstance(e.data, event_type)]
+        return wire_data(event)
+
+
+def wire_data(event: EventEnvelope[DomainEvent]) -> dict[str, Any]:
+    """An event's ``data`` as the processor writes it on the events log."""
+    data: dict[str, Any] = json.loads(encode_event(event))["data"]
+    return data
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from ocpp import OcppVersion
 from processors.dispatch import HANDLERS
-from tests.processors.conftest import Harness
+from tests.processors.conftest import Harness, wire_data
 
 SESSION_ACTIONS = {
     OcppVersion.V16: ["BootNotification", "Heartbeat", "StatusNotification", "Authorize",
@@ -73,7 +73,36 @@ def test_connected_event_carries_how_the_gateway_admitted_the_station() -> None:
     ctx = Context(station_id="CP-1", version=OcppVersion.V201, now=datetime.now(UTC),
                   causation_id="frames/0/1", correlation_id="c1")  # fmt: skip
     [event] = decide_record(StationState(), record, ctx).events
-    assert event.type == "StationConnected"
-    assert event.data == {"ocpp_version": "ocpp2.0.1", "gateway_id": "gw-a",
-                          "connection_id": "c1", "remote_address": "10.0.0.7:5555",
-                          "reason": "security profile 2: Basic auth"}  # fmt: skip
+    assert (event.type, event.schema_version) == ("StationConnected", 2)
+    assert wire_data(event) == {"ocpp_version": "ocpp2.0.1", "gateway_id": "gw-a",
+                                "connection_id": "c1", "remote_address": "10.0.0.7:5555",
+                                "reason": "security profile 2: Basic auth",
+                                "security_profile": 2}  # fmt: skip
+
+
+@pytest.mark.parametrize(("stated", "reason", "profile"), [
+    (3, "client certificate CN=CP-1", 3),  # stated by the gateway
+    (None, "security profile 1: Basic auth", 1),  # a record from before it was stated
+    (None, None, None),  # open mode, or an old record that does not say
+    (7, None, None),  # no such profile: recorded as none, not crashed on
+])  # fmt: skip
+def test_connected_event_takes_the_security_profile_from_the_record(
+    stated: int | None, reason: str | None, profile: int | None
+) -> None:
+    from datetime import UTC, datetime
+
+    from processors.core.decision import Context
+    from processors.core.state import StationState
+    from processors.dispatch import decide_record
+    from schemas.envelopes import Direction, FrameRecord, RecordKind
+    from schemas.events import StationConnected
+
+    record = FrameRecord(kind=RecordKind.CONNECTED, station_id="CP-1", direction=Direction.IN,
+                         ocpp_version="ocpp1.6", gateway_id="gw-a", connection_id="c1",
+                         at=datetime.now(UTC), reason=reason,
+                         security_profile=stated)  # fmt: skip
+    ctx = Context(station_id="CP-1", version=OcppVersion.V16, now=datetime.now(UTC),
+                  causation_id="frames/0/1", correlation_id="c1")  # fmt: skip
+    [event] = decide_record(StationState(), record, ctx).events
+    assert isinstance(event.data, StationConnected)
+    assert event.data.security_profile == profile

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from processors.core.reference import Token
+from schemas.events import IdTokenAuthorized
 from tests.processors.conftest import NOW, Harness, token
 
 Tokens = dict[str, Token]
@@ -36,7 +37,7 @@ def test_v16_authorize_status(v16: Harness, tokens: Tokens, tag: str, status: st
     v16.tokens.update(tokens)
     info = v16.result("Authorize", {"idTag": tag})["idTagInfo"]
     assert info["status"] == status
-    assert v16.only("IdTokenAuthorized")["status"] == status
+    assert v16.only(IdTokenAuthorized)["status"] == status
 
 
 def test_v16_group_and_expiry_are_returned(v16: Harness, tokens: Tokens) -> None:

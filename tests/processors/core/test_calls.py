@@ -6,13 +6,25 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from ocpp import OcppVersion
+from processors import InvalidCommand
 from processors.core import calls
 from processors.core.decision import Context, Decision, HandlerConfig
 from processors.core.state import StationState, evolve_all
 from processors.dispatch import decide_record
 from schemas.commands import CommandKind, CommandRecord
 from schemas.envelopes import Direction, FrameRecord, RecordKind
+from schemas.events import (
+    CallAnswered,
+    CallQueued,
+    CallSent,
+    CallTimedOut,
+    ConfigurationChanged,
+    StationConnected,
+    StationDisconnected,
+)
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 V16 = OcppVersion.V16
@@ -48,7 +60,7 @@ def test_a_call_command_sends_on_the_current_connection_with_correlated_events()
     state = connected()
     d = calls.decide_command(state, command("k1", "ChangeConfiguration",
                                             {"key": "A", "value": "1"}), ctx())  # fmt: skip
-    assert [e.type for e in d.events] == ["CallQueued", "CallSent"]
+    assert [type(e.data) for e in d.events] == [CallQueued, CallSent]
     assert {e.correlation_id for e in d.events} == {"k1"}
     assert d.send is not None and d.send.unique_id == "k1"
     assert len({e.event_id for e in d.events}) == 2
@@ -62,8 +74,8 @@ def test_an_answer_frame_runs_the_result_handler() -> None:
         connected(), command("k1", "ChangeConfiguration", {"key": "A", "value": "1"}), ctx()))
     answer = record(raw=json.dumps([3, "k1", {"status": "Accepted"}]))
     d = decide_record(state, answer, ctx(n=1))
-    assert [e.type for e in d.events] == ["CallAnswered", "ConfigurationChanged"]
-    assert d.events[1].data == {"key": "A", "value": "1", "status": "Accepted"}
+    assert [type(e.data) for e in d.events] == [CallAnswered, ConfigurationChanged]
+    assert d.events[1].data == ConfigurationChanged(key="A", value="1", status="Accepted")
     assert d.reply is None and run(state, d).pipe.idle
 
 
@@ -71,8 +83,10 @@ def test_an_answer_breaking_its_schema_is_recorded_without_result_events() -> No
     state = run(connected(), calls.decide_command(
         connected(), command("k1", "ChangeConfiguration", {"key": "A", "value": "1"}), ctx()))
     d = decide_record(state, record(raw=json.dumps([3, "k1", {"status": "Maybe"}])), ctx(n=1))
-    assert [e.type for e in d.events] == ["CallAnswered"]
-    assert d.events[0].data["response_error"].startswith("PropertyConstraintViolation")
+    assert [type(e.data) for e in d.events] == [CallAnswered]
+    answered = d.events[0].data
+    assert isinstance(answered, CallAnswered) and answered.response_error is not None
+    assert answered.response_error.startswith("PropertyConstraintViolation")
 
 
 def test_reconnecting_station_gets_its_queued_call_and_the_old_one_times_out() -> None:
@@ -80,7 +94,7 @@ def test_reconnecting_station_gets_its_queued_call_and_the_old_one_times_out() -
                                                   ctx()))  # fmt: skip
     state = run(state, calls.decide_command(state, command("k2", "ClearCache", {}), ctx()))
     d = decide_record(state, record(RecordKind.CONNECTED, connection="c2"), ctx(n=2))
-    assert [e.type for e in d.events] == ["StationConnected", "CallTimedOut", "CallSent"]
+    assert [type(e.data) for e in d.events] == [StationConnected, CallTimedOut, CallSent]
     assert d.send is not None and d.send.unique_id == "k2"
 
 
@@ -90,10 +104,17 @@ def test_a_tick_after_the_timeout_ends_the_call() -> None:
     tick = CommandRecord(kind=CommandKind.TICK, station_id="CP-1", at=NOW)
     assert calls.decide_command(state, tick, ctx(NOW + timedelta(seconds=29))).events == ()
     d = calls.decide_command(state, tick, ctx(NOW + timedelta(seconds=30)))
-    assert [e.type for e in d.events] == ["CallTimedOut"]
+    assert [type(e.data) for e in d.events] == [CallTimedOut]
     assert calls.deadline(run(state, d).pipe, ctx()) is None
 
 
 def test_connection_records_of_an_idle_pipe_add_nothing() -> None:
     d = decide_record(connected(), record(RecordKind.DISCONNECTED), ctx(n=3))
-    assert [e.type for e in d.events] == ["StationDisconnected"] and d.send is None
+    assert [type(e.data) for e in d.events] == [StationDisconnected] and d.send is None
+
+
+def test_a_call_command_without_its_call_id_is_refused() -> None:
+    broken = CommandRecord(kind=CommandKind.CALL, station_id="CP-1", at=NOW, action="Reset",
+                           payload={"type": "Soft"}, expires_at=NOW)  # fmt: skip
+    with pytest.raises(InvalidCommand):
+        calls.decide_command(connected(), broken, ctx())

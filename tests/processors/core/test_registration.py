@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from processors.core import triggers
+from schemas.events import StationBooted, TriggerAnswered
 from tests.processors.conftest import CONFIG, Harness
 from tests.stations import BOOT_16, BOOT_201
 
@@ -21,7 +22,7 @@ def test_boot_answers_the_configured_status(v16: Harness, status: str) -> None:
     assert reply["status"] == status
     expected = CONFIG.heartbeat_interval_s if status == "Accepted" else CONFIG.boot_retry_interval_s
     assert reply["interval"] == expected
-    assert v16.only("StationBooted")["status"] == status
+    assert v16.only(StationBooted)["status"] == status
 
 
 def test_never_configured_station_is_accepted(v201: Harness) -> None:
@@ -68,7 +69,7 @@ def test_pending_after_accepted_boot_keeps_serving_until_reboot(v16: Harness) ->
 
 def _trigger_answered(h: Harness, requested: str, status: str = "Accepted") -> None:
     """The station's answer to a CSMS TriggerMessage, as the Pipe records it."""
-    h.apply("TriggerAnswered", {"requested_message": requested, "status": status})
+    h.apply(TriggerAnswered(requested_message=requested, status=status))
 
 
 def test_pending_station_may_send_what_a_trigger_asked_for(v16: Harness) -> None:

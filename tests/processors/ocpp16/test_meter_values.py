@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemas.events import MeterValuesReported
 from tests.processors.conftest import Harness
 
 
@@ -11,7 +12,7 @@ def test_v16_sample_keeps_the_original_and_applies_defaults(v16: Harness) -> Non
             {"value": "12.5", "unit": "kWh"},
             {"value": "16", "measurand": "Current.Import", "phase": "L2", "unit": "A",
              "context": "Sample.Clock", "location": "Inlet"}]}]}) == {}
-    mv = v16.only("MeterValuesReported")
+    mv = v16.only(MeterValuesReported)
     assert (mv["id"], mv["transaction_id"], mv["evse_id"]) == (None, None, 1)
     energy, current = mv["samples"]
     assert energy == {
@@ -29,7 +30,7 @@ def test_v16_signed_data_is_kept_verbatim(v16: Harness) -> None:
     v16.result("MeterValues", {"connectorId": 1, "meterValue": [{
         "timestamp": "2025-06-01T10:00:00Z",
         "sampledValue": [{"value": blob, "format": "SignedData"}]}]})
-    [sample] = v16.only("MeterValuesReported")["samples"]
+    [sample] = v16.only(MeterValuesReported)["samples"]
     assert sample["signed_data"] == blob and sample["value"] == blob
     assert sample["canonical_value"] is None
 
@@ -39,4 +40,4 @@ def test_v16_meter_values_attach_to_an_open_transaction(v16: Harness) -> None:
                                           "timestamp": "2025-06-01T10:00:00Z"})["transactionId"]
     v16.result("MeterValues", {"connectorId": 1, "transactionId": txn, "meterValue": [{
         "timestamp": "2025-06-01T10:01:00Z", "sampledValue": [{"value": "10"}]}]})
-    assert v16.only("MeterValuesReported")["id"] == txn
+    assert v16.only(MeterValuesReported)["id"] == txn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemas.events import MeterValuesReported
 from tests.processors.conftest import Harness
 
 
@@ -12,7 +13,7 @@ def test_v201_signed_meter_value_and_multiplier(v201: Harness) -> None:
         "timestamp": "2025-06-01T10:00:00Z", "sampledValue": [
             {"value": 42, "unitOfMeasure": {"unit": "Wh", "multiplier": 3},
              "signedMeterValue": signed}]}]})
-    mv = v201.only("MeterValuesReported")
+    mv = v201.only(MeterValuesReported)
     [sample] = mv["samples"]
     assert mv["evse_id"] == 0 and sample["value"] == "42" and sample["multiplier"] == 3
     assert (sample["canonical_value"], sample["canonical_unit"]) == (42000, "Wh")
