@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid5
 
-from ocpp import Call, CallError, CallResult, OcppVersion
+from ocpp import Call, CallError, CallResult, OcppModel, OcppVersion, to_payload
 from ocpp.timestamps import format_datetime, parse_datetime
 from processors.core.reference import Token
 from schemas.events import DomainEvent, EventEnvelope, envelope
@@ -102,6 +102,12 @@ class Decision:
     send: Call | None = None
     supersede: tuple[str, str] | None = None
     """(gateway id, connection id) of a connection a newer one replaces on another gateway."""
+
+
+def answer(call: Call, response: OcppModel) -> CallResult:
+    """The CallResult to ``call``: ``response`` is the action's generated response model
+    (:mod:`ocpp.v16.responses`, :mod:`ocpp.v201.responses`), sent with its wire names."""
+    return CallResult(call.unique_id, to_payload(response))
 
 
 def encode_event(event: EventEnvelope[DomainEvent]) -> bytes:

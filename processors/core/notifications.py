@@ -10,8 +10,9 @@ The notifications one version alone has are in :mod:`processors.ocpp16.notificat
 
 from __future__ import annotations
 
-from ocpp import Call, CallResult
-from processors.core.decision import Context, Decision
+import ocpp
+from ocpp import Call, OcppModel
+from processors.core.decision import Context, Decision, answer
 from processors.core.state import StationState
 from schemas.events import (
     DomainEvent,
@@ -22,14 +23,20 @@ from schemas.events import (
 )
 
 
-def acknowledged(call: Call, ctx: Context, *events: EventEnvelope[DomainEvent]) -> Decision:
-    """``events``, and the action's empty response."""
-    return Decision(events=events, reply=CallResult(call.unique_id, {}))
+def acknowledged(call: Call, response: OcppModel, *events: EventEnvelope[DomainEvent]) -> Decision:
+    """``events``, answered with ``response``."""
+    return Decision(events=events, reply=answer(call, response))
+
+
+def empty_response(call: Call, ctx: Context) -> OcppModel:
+    """The response model of ``call``'s action in the station's version, which has no
+    required field for these notifications."""
+    return ocpp.model_for(ctx.version, call.action, response=True)()
 
 
 def decide_firmware_status(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event(FirmwareStatusReported(
+    return acknowledged(call, empty_response(call, ctx), ctx.event(FirmwareStatusReported(
         status=p["status"], request_id=p.get("requestId"),
         signed=call.action == "SignedFirmwareStatusNotification",
     )))  # fmt: skip
@@ -37,13 +44,13 @@ def decide_firmware_status(state: StationState, call: Call, ctx: Context) -> Dec
 
 def decide_log_status(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event(LogStatusReported(
+    return acknowledged(call, empty_response(call, ctx), ctx.event(LogStatusReported(
         status=p["status"], request_id=p.get("requestId"),
     )))  # fmt: skip
 
 
 def decide_security_event(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event(SecurityEventReported(
+    return acknowledged(call, empty_response(call, ctx), ctx.event(SecurityEventReported(
         type=p["type"], at=ctx.station_time(p["timestamp"]), tech_info=p.get("techInfo"),
     )))  # fmt: skip

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ocpp import Call, CallResult
+from ocpp import Call
 from ocpp.v16.datatypes import MeterValue, SampledValue
 from ocpp.v16.requests import MeterValuesRequest
-from processors.core.decision import Context, Decision
+from ocpp.v16.responses import MeterValuesResponse
+from processors.core.decision import Context, Decision, answer
 from processors.core.meter_values import (
     DEFAULT_CONTEXT,
     DEFAULT_LOCATION,
@@ -30,8 +31,11 @@ from schemas.events import Sample
 
 def stored_samples(meter_values: Sequence[MeterValue], ctx: Context) -> list[Sample]:
     """OCPP 1.6 MeterValue → stored samples."""
-    return [_sample(sv, ctx.station_time(mv.timestamp))
-            for mv in meter_values for sv in mv.sampled_value]  # fmt: skip
+    out: list[Sample] = []
+    for mv in meter_values:
+        at = ctx.station_time(mv.timestamp)
+        out.extend(_sample(sv, at) for sv in mv.sampled_value)
+    return out
 
 
 def _sample(sv: SampledValue, at: datetime) -> Sample:
@@ -59,4 +63,4 @@ def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decisi
     event = meter_values_event(ctx, stored_samples(req.meter_value, ctx), source="MeterValues",
                                id=csms_id, transaction_id=wire, evse_id=req.connector_id,
                                connector_id=req.connector_id)  # fmt: skip
-    return Decision(events=(event,), reply=CallResult(call.unique_id, {}))
+    return Decision(events=(event,), reply=answer(call, MeterValuesResponse()))

@@ -10,9 +10,10 @@ time of receipt.
 
 from __future__ import annotations
 
-from ocpp import Call, CallResult
+from ocpp import Call
 from ocpp.v16.requests import StatusNotificationRequest
-from processors.core.decision import Context, Decision
+from ocpp.v16.responses import StatusNotificationResponse
+from processors.core.decision import Context, Decision, answer
 from processors.core.state import StationState
 from schemas.events import ConnectorStatusChanged
 
@@ -25,4 +26,4 @@ def decide_status(state: StationState, call: Call, ctx: Context) -> Decision:
         vendor_error_code=req.vendor_error_code,
         status_at=ctx.station_time(req.timestamp) if req.timestamp else ctx.now,
     ))  # fmt: skip
-    return Decision(events=(event,), reply=CallResult(call.unique_id, {}))
+    return Decision(events=(event,), reply=answer(call, StatusNotificationResponse()))

@@ -17,14 +17,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ocpp import Call, CallResult
+from ocpp import Call
 from ocpp.v16.requests import StartTransactionRequest, StopTransactionRequest
+from ocpp.v16.responses import StartTransactionResponse, StopTransactionResponse
 from processors.core.authorization import authorize
-from processors.core.decision import Context, Decision
+from processors.core.decision import Context, Decision, answer
 from processors.core.meter_values import meter_values_event
-from processors.core.state import StationState
+from processors.core.state import OpenTransaction, StationState
 from processors.core.transactions import UNKNOWN_TRANSACTION, energy_wh
 from processors.ocpp16.authorization import id_tag_info
 from processors.ocpp16.meter_values import stored_samples
@@ -43,9 +42,9 @@ def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
     auth = authorize(req.id_tag, None, ctx)
     key = start_key(req)
     known = state.started_id(key)
-    reply: dict[str, Any] = {"idTagInfo": id_tag_info(auth)}
     if known is not None:
-        return Decision(reply=CallResult(call.unique_id, {**reply, "transactionId": known}))
+        reply = StartTransactionResponse(id_tag_info=id_tag_info(auth), transaction_id=known)
+        return Decision(reply=answer(call, reply))
     csms_id = ctx.transaction_ids.nth(0)
     event = ctx.event(TransactionStarted(
         id=csms_id, transaction_id=str(csms_id), ocpp_version=ctx.version.value,
@@ -55,44 +54,42 @@ def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
         reservation_id=req.reservation_id, remote_start_id=None, seq_no=None,
         charging_state=None, trigger_reason=None, offline=False, start_key=key,
     ))  # fmt: skip
-    reply["transactionId"] = csms_id
-    return Decision(events=(event,), reply=CallResult(call.unique_id, reply),
-                    transaction_ids_used=1)  # fmt: skip
+    reply = StartTransactionResponse(id_tag_info=id_tag_info(auth), transaction_id=csms_id)
+    return Decision(events=(event,), reply=answer(call, reply), transaction_ids_used=1)
 
 
 def decide_stop(state: StationState, call: Call, ctx: Context) -> Decision:
     req = StopTransactionRequest.model_validate(call.payload)
-    reply: dict[str, Any] = {}
-    if req.id_tag is not None:
-        # §4.10: idTagInfo only when the request carried an idTag.
-        reply["idTagInfo"] = id_tag_info(authorize(req.id_tag, None, ctx))
+    # §4.10: idTagInfo only when the request carried an idTag.
+    info = None if req.id_tag is None else id_tag_info(authorize(req.id_tag, None, ctx))
+    reply = answer(call, StopTransactionResponse(id_tag_info=info))
     wire = str(req.transaction_id)
     txn = state.transactions.get(wire)
     if txn is None and state.ended_id(wire) is not None:
-        return Decision(reply=CallResult(call.unique_id, reply))
-    used = 0
-    anomalies: list[str] = []
-    if txn is None:
-        csms_id, meter_start, used = ctx.transaction_ids.nth(0), None, 1
-        anomalies.append(UNKNOWN_TRANSACTION)
-    else:
-        csms_id, meter_start = txn.id, txn.meter_start_wh
-    energy = energy_wh(meter_start, float(req.meter_stop), anomalies)
-    ended = ctx.event(TransactionEnded(
-        id=csms_id, transaction_id=wire, ocpp_version=ctx.version.value,
-        evse_id=txn.evse_id if txn else None, connector_id=txn.connector_id if txn else None,
-        stopped_at=ctx.station_time(req.timestamp), meter_start_wh=meter_start,
-        meter_stop_wh=float(req.meter_stop), energy_wh=energy,
-        stop_reason=req.reason.value if req.reason else DEFAULT_STOP_REASON,
-        stop_id_token=req.id_tag, seq_no=None, missing_seq_nos=(), trigger_reason=None,
-        charging_state=None, offline=False, anomalies=tuple(anomalies),
-    ))  # fmt: skip
-    events: list[EventEnvelope[DomainEvent]] = [ended]
+        return Decision(reply=reply)  # a retry of the stop just recorded
+    csms_id = txn.id if txn is not None else ctx.transaction_ids.nth(0)
+    events: list[EventEnvelope[DomainEvent]] = [ctx.event(_ended(req, txn, csms_id, ctx))]
     if req.transaction_data:
         events.append(meter_values_event(
             ctx, stored_samples(req.transaction_data, ctx), source="StopTransaction", id=csms_id,
             transaction_id=wire, evse_id=txn.evse_id if txn else None,
             connector_id=txn.connector_id if txn else None,
         ))  # fmt: skip
-    return Decision(events=tuple(events), reply=CallResult(call.unique_id, reply),
-                    transaction_ids_used=used)  # fmt: skip
+    return Decision(events=tuple(events), reply=reply,
+                    transaction_ids_used=0 if txn is not None else 1)  # fmt: skip
+
+
+def _ended(req: StopTransactionRequest, txn: OpenTransaction | None, csms_id: int,
+           ctx: Context) -> TransactionEnded:  # fmt: skip
+    anomalies = [] if txn is not None else [UNKNOWN_TRANSACTION]
+    meter_start = txn.meter_start_wh if txn is not None else None
+    energy = energy_wh(meter_start, float(req.meter_stop), anomalies)
+    return TransactionEnded(
+        id=csms_id, transaction_id=str(req.transaction_id), ocpp_version=ctx.version.value,
+        evse_id=txn.evse_id if txn else None, connector_id=txn.connector_id if txn else None,
+        stopped_at=ctx.station_time(req.timestamp), meter_start_wh=meter_start,
+        meter_stop_wh=float(req.meter_stop), energy_wh=energy,
+        stop_reason=req.reason.value if req.reason else DEFAULT_STOP_REASON,
+        stop_id_token=req.id_tag, seq_no=None, missing_seq_nos=(), trigger_reason=None,
+        charging_state=None, offline=False, anomalies=tuple(anomalies),
+    )  # fmt: skip

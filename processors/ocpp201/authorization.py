@@ -3,24 +3,26 @@ rules are :mod:`processors.core.authorization`'s."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ocpp import Call, CallResult
+from ocpp import Call
 from ocpp.timestamps import format_datetime
+from ocpp.v201.datatypes import IdTokenInfoType, IdTokenType
+from ocpp.v201.enums import AuthorizationStatusEnumType, IdTokenEnumType
 from ocpp.v201.requests import AuthorizeRequest
+from ocpp.v201.responses import AuthorizeResponse
 from processors.core.authorization import Authorization, authorize
-from processors.core.decision import Context, Decision
+from processors.core.decision import Context, Decision, answer
 from processors.core.state import StationState
 
 
-def id_token_info(auth: Authorization) -> dict[str, Any]:
-    """OCPP 2.0.1 IdTokenInfoType."""
-    info: dict[str, Any] = {"status": auth.status}
-    if auth.expires_at is not None:
-        info["cacheExpiryDateTime"] = format_datetime(auth.expires_at)
-    if auth.group_id is not None:
-        info["groupIdToken"] = {"idToken": auth.group_id, "type": auth.group_type}
-    return info
+def id_token_info(auth: Authorization) -> IdTokenInfoType:
+    """OCPP 2.0.1 IdTokenInfoType: the status, the expiry as cacheExpiryDateTime, and the
+    group as groupIdToken (of the group token's type)."""
+    expiry = None if auth.expires_at is None else format_datetime(auth.expires_at)
+    group = None
+    if auth.group_id is not None and auth.group_type is not None:
+        group = IdTokenType(id_token=auth.group_id, type=IdTokenEnumType(auth.group_type))
+    return IdTokenInfoType(status=AuthorizationStatusEnumType(auth.status),
+                           cache_expiry_date_time=expiry, group_id_token=group)  # fmt: skip
 
 
 def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
@@ -29,5 +31,5 @@ def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
     req = AuthorizeRequest.model_validate(call.payload)
     auth = authorize(req.id_token.id_token, req.id_token.type.value, ctx)
     event = ctx.event(auth.event())
-    reply = {"idTokenInfo": id_token_info(auth)}
-    return Decision(events=(event,), reply=CallResult(call.unique_id, reply))
+    reply = AuthorizeResponse(id_token_info=id_token_info(auth))
+    return Decision(events=(event,), reply=answer(call, reply))

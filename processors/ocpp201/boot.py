@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ocpp import Call, CallResult
+from ocpp import Call
+from ocpp.v201.enums import RegistrationStatusEnumType
 from ocpp.v201.requests import BootNotificationRequest
-from processors.core.decision import Context, Decision
+from ocpp.v201.responses import BootNotificationResponse, HeartbeatResponse
+from processors.core.decision import Context, Decision, answer
 from processors.core.registration import boot_answer
 from processors.core.state import StationState
 from schemas.events import HeartbeatReceived, StationBooted
@@ -22,12 +24,13 @@ def decide_boot(state: StationState, call: Call, ctx: Context) -> Decision:
         imsi=modem.imsi if modem else None, meter_type=None, meter_serial_number=None,
         status=status, interval=interval,
     ))  # fmt: skip
-    reply = {"status": status, "currentTime": ctx.wire_now, "interval": interval}
-    return Decision(events=(event,), reply=CallResult(call.unique_id, reply))
+    reply = BootNotificationResponse(status=RegistrationStatusEnumType(status),
+                                     current_time=ctx.wire_now, interval=interval)  # fmt: skip
+    return Decision(events=(event,), reply=answer(call, reply))
 
 
 def decide_heartbeat(state: StationState, call: Call, ctx: Context) -> Decision:
     """G02.FR.01: answer with the CSMS's current time; the event keeps the station's
     ``last_seen_at`` current while it sends nothing else."""
-    reply = CallResult(call.unique_id, {"currentTime": ctx.wire_now})
-    return Decision(events=(ctx.event(HeartbeatReceived()),), reply=reply)
+    reply = HeartbeatResponse(current_time=ctx.wire_now)
+    return Decision(events=(ctx.event(HeartbeatReceived()),), reply=answer(call, reply))

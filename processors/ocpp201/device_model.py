@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
-from ocpp import Call, to_model, to_payload
-from ocpp.v201.requests import NotifyEventRequest
+from ocpp import Call, to_payload
+from ocpp.v201.requests import NotifyEventRequest, NotifyReportRequest
+from ocpp.v201.responses import NotifyEventResponse, NotifyReportResponse
 from processors.core.decision import Context, Decision
 from processors.core.notifications import acknowledged
 from processors.core.state import StationState
@@ -23,8 +24,8 @@ from schemas.events import (
 
 
 def decide_notify_report(state: StationState, call: Call, ctx: Context) -> Decision:
-    p = to_payload(to_model(ctx.version, call.action, call.payload, response=False))
-    return acknowledged(call, ctx, ctx.event(ReportReceived(
+    p = to_payload(NotifyReportRequest.model_validate(call.payload))
+    return acknowledged(call, NotifyReportResponse(), ctx.event(ReportReceived(
         request_id=p["requestId"], generated_at=ctx.station_time(p["generatedAt"]),
         seq_no=p["seqNo"], tbc=bool(p.get("tbc", False)),
         report_data=tuple(p.get("reportData", [])),
@@ -47,4 +48,4 @@ def decide_notify_event(state: StationState, call: Call, ctx: Context) -> Decisi
                 error_code=None, info=None, vendor_id=None, vendor_error_code=None,
                 status_at=ctx.station_time(item.timestamp),
             ), seq=seq))  # fmt: skip
-    return acknowledged(call, ctx, *events)
+    return acknowledged(call, NotifyEventResponse(), *events)

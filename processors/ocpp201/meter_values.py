@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ocpp import Call, CallResult, to_payload
+from ocpp import Call, to_payload
 from ocpp.v201.datatypes import MeterValueType, SampledValueType
 from ocpp.v201.requests import MeterValuesRequest
-from processors.core.decision import Context, Decision
+from ocpp.v201.responses import MeterValuesResponse
+from processors.core.decision import Context, Decision, answer
 from processors.core.meter_values import (
     DEFAULT_CONTEXT,
     DEFAULT_LOCATION,
@@ -27,8 +28,11 @@ from schemas.events import Sample
 
 def stored_samples(meter_values: Sequence[MeterValueType], ctx: Context) -> list[Sample]:
     """OCPP 2.0.1 MeterValueType → stored samples."""
-    return [_sample(sv, ctx.station_time(mv.timestamp))
-            for mv in meter_values for sv in mv.sampled_value]  # fmt: skip
+    out: list[Sample] = []
+    for mv in meter_values:
+        at = ctx.station_time(mv.timestamp)
+        out.extend(_sample(sv, at) for sv in mv.sampled_value)
+    return out
 
 
 def _sample(sv: SampledValueType, at: datetime) -> Sample:
@@ -52,4 +56,4 @@ def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decisi
     req = MeterValuesRequest.model_validate(call.payload)
     event = meter_values_event(ctx, stored_samples(req.meter_value, ctx), source="MeterValues",
                                evse_id=req.evse_id)  # fmt: skip
-    return Decision(events=(event,), reply=CallResult(call.unique_id, {}))
+    return Decision(events=(event,), reply=answer(call, MeterValuesResponse()))

@@ -9,8 +9,14 @@
 
 from __future__ import annotations
 
-from ocpp import Call, CallResult
+from ocpp import Call
+from ocpp.v201.enums import DataTransferStatusEnumType
 from ocpp.v201.requests import DataTransferRequest
+from ocpp.v201.responses import (
+    DataTransferResponse,
+    ReportChargingProfilesResponse,
+    ReservationStatusUpdateResponse,
+)
 from processors.core.decision import Context, Decision
 from processors.core.notifications import acknowledged
 from processors.core.state import StationState
@@ -21,7 +27,7 @@ from schemas.events import (
     ReservationStatusUpdated,
 )
 
-UNKNOWN_VENDOR_ID = "UnknownVendorId"
+UNKNOWN_VENDOR_ID = DataTransferStatusEnumType.UNKNOWN_VENDOR_ID
 
 
 def decide_report_charging_profiles(state: StationState, call: Call, ctx: Context) -> Decision:
@@ -29,7 +35,7 @@ def decide_report_charging_profiles(state: StationState, call: Call, ctx: Contex
     profiles = tuple(ReportedProfile(profile_id=c["id"], stack_level=c["stackLevel"],
                                      purpose=c["chargingProfilePurpose"], profile=c)
                      for c in p["chargingProfile"])  # fmt: skip
-    return acknowledged(call, ctx, ctx.event(ChargingProfilesReported(
+    return acknowledged(call, ReportChargingProfilesResponse(), ctx.event(ChargingProfilesReported(
         request_id=p["requestId"], evse_id=p["evseId"], source=p["chargingLimitSource"],
         tbc=bool(p.get("tbc", False)), profiles=profiles,
     )))  # fmt: skip
@@ -37,14 +43,15 @@ def decide_report_charging_profiles(state: StationState, call: Call, ctx: Contex
 
 def decide_reservation_status(state: StationState, call: Call, ctx: Context) -> Decision:
     p = call.payload
-    return acknowledged(call, ctx, ctx.event(ReservationStatusUpdated(
+    return acknowledged(call, ReservationStatusUpdateResponse(), ctx.event(ReservationStatusUpdated(
         reservation_id=p["reservationId"], status=p["reservationUpdateStatus"],
     )))  # fmt: skip
 
 
 def decide_data_transfer(state: StationState, call: Call, ctx: Context) -> Decision:
     req = DataTransferRequest.model_validate(call.payload)
-    event = ctx.event(DataTransferReceived(vendor_id=req.vendor_id, message_id=req.message_id,
-                                           data=req.data, status=UNKNOWN_VENDOR_ID))  # fmt: skip
-    return Decision(events=(event,), reply=CallResult(call.unique_id,
-                                                      {"status": UNKNOWN_VENDOR_ID}))  # fmt: skip
+    event = ctx.event(DataTransferReceived(
+        vendor_id=req.vendor_id, message_id=req.message_id, data=req.data,
+        status=UNKNOWN_VENDOR_ID.value,
+    ))  # fmt: skip
+    return acknowledged(call, DataTransferResponse(status=UNKNOWN_VENDOR_ID), event)

@@ -7,9 +7,10 @@ absent time of receipt of the message will be assumed").
 
 from __future__ import annotations
 
-from ocpp import Call, CallResult
+from ocpp import Call
 from ocpp.v201.requests import StatusNotificationRequest
-from processors.core.decision import Context, Decision
+from ocpp.v201.responses import StatusNotificationResponse
+from processors.core.decision import Context, Decision, answer
 from processors.core.state import StationState
 from schemas.events import ConnectorStatusChanged
 
@@ -21,4 +22,4 @@ def decide_status(state: StationState, call: Call, ctx: Context) -> Decision:
         error_code=None, info=None, vendor_id=None, vendor_error_code=None,
         status_at=ctx.station_time(req.timestamp),
     ))  # fmt: skip
-    return Decision(events=(event,), reply=CallResult(call.unique_id, {}))
+    return Decision(events=(event,), reply=answer(call, StatusNotificationResponse()))

@@ -22,10 +22,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ocpp import Call, CallResult
+from ocpp import Call
+from ocpp.v201.enums import TransactionEventEnumType
 from ocpp.v201.requests import TransactionEventRequest
+from ocpp.v201.responses import TransactionEventResponse
 from processors.core.authorization import Authorization, authorize
-from processors.core.decision import Context, Decision
+from processors.core.decision import Context, Decision, answer
 from processors.core.meter_values import energy_register_wh, meter_values_event
 from processors.core.state import MAX_MISSING_SEQ_NOS, OpenTransaction, StationState
 from processors.core.transactions import METER_START_MISSING, UNKNOWN_TRANSACTION, energy_wh
@@ -59,39 +61,43 @@ def track_seq(txn: OpenTransaction | None, seq_no: int) -> tuple[int, list[int],
 
 def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> Decision:
     req = TransactionEventRequest.model_validate(call.payload)
-    auth = None
-    reply: dict[str, Any] = {}
-    if req.id_token is not None:
-        auth = authorize(req.id_token.id_token, req.id_token.type.value, ctx)
-        reply["idTokenInfo"] = id_token_info(auth)
+    token = req.id_token
+    auth = None if token is None else authorize(token.id_token, token.type.value, ctx)
+    info = None if auth is None else id_token_info(auth)
+    reply = answer(call, TransactionEventResponse(id_token_info=info))
     wire = req.transaction_info.transaction_id
     txn = state.transactions.get(wire)
     last_seq, missing, seen = track_seq(txn, req.seq_no)
     if seen or (txn is None and state.ended_id(wire) is not None):
-        return Decision(reply=CallResult(call.unique_id, reply))
+        return Decision(reply=reply)  # a resent event, or one of a transaction just ended
     csms_id, used = (txn.id, 0) if txn is not None else (ctx.transaction_ids.nth(0), 1)
     samples = stored_samples(req.meter_value or (), ctx)
     common = _common(req, txn, csms_id, ctx)
-    at = ctx.station_time(req.timestamp)
-    main: EventEnvelope[DomainEvent]
-    if req.event_type.value == "Started" and txn is None:
-        main = ctx.event(_started(common, _token(auth), at, samples, req))
-    elif req.event_type.value == "Ended":
-        main = ctx.event(_ended(common, auth, at, samples, txn, req, (last_seq, missing)))
-    else:  # Updated, or a second Started for an open transaction
-        main = ctx.event(TransactionUpdated(
-            **common, **_token(auth), at=at, last_seq_no=last_seq, missing_seq_nos=missing,
-            register_wh=energy_register_wh(samples),
-            anomalies=(UNKNOWN_TRANSACTION,) if txn is None else (),
-        ))  # fmt: skip
-    events = [main]
+    fact = _fact(req, txn, common, auth, samples, (last_seq, missing), ctx)
+    events: list[EventEnvelope[DomainEvent]] = [ctx.event(fact)]
     if samples:
         events.append(meter_values_event(
             ctx, samples, source="TransactionEvent", id=csms_id, transaction_id=wire,
             evse_id=common["evse_id"], connector_id=common["connector_id"],
         ))  # fmt: skip
-    return Decision(events=tuple(events), reply=CallResult(call.unique_id, reply),
-                    transaction_ids_used=used)  # fmt: skip
+    return Decision(events=tuple(events), reply=reply, transaction_ids_used=used)
+
+
+def _fact(req: TransactionEventRequest, txn: OpenTransaction | None, common: dict[str, Any],
+          auth: Authorization | None, samples: Sequence[Sample], seqs: tuple[int, list[int]],
+          ctx: Context) -> DomainEvent:  # fmt: skip
+    """Started for a transaction seen for the first time (E01-E05), Ended (E06), else
+    Updated (also a second Started of an open transaction)."""
+    at = ctx.station_time(req.timestamp)
+    if req.event_type is TransactionEventEnumType.STARTED and txn is None:
+        return _started(common, _token(auth), at, samples, req)
+    if req.event_type is TransactionEventEnumType.ENDED:
+        return _ended(common, auth, at, samples, txn, req, seqs)
+    return TransactionUpdated(
+        **common, **_token(auth), at=at, last_seq_no=seqs[0], missing_seq_nos=tuple(seqs[1]),
+        register_wh=energy_register_wh(samples),
+        anomalies=(UNKNOWN_TRANSACTION,) if txn is None else (),
+    )  # fmt: skip
 
 
 def _common(req: TransactionEventRequest, txn: OpenTransaction | None, csms_id: int,
@@ -141,10 +147,10 @@ def _ended(common: dict[str, Any], auth: Authorization | None, at: datetime,
     stop = energy_register_wh(samples, prefer_context="Transaction.End")
     if stop is None and txn is not None:
         stop = txn.last_register_wh
+    energy = energy_wh(start, stop, anomalies)
     reason = req.transaction_info.stopped_reason
     return TransactionEnded(
-        **common, stopped_at=at, meter_start_wh=start, meter_stop_wh=stop,
-        energy_wh=energy_wh(start, stop, anomalies),
+        **common, stopped_at=at, meter_start_wh=start, meter_stop_wh=stop, energy_wh=energy,
         stop_reason=reason.value if reason else DEFAULT_STOP_REASON,
         stop_id_token=auth.id_token if auth else None, last_seq_no=seqs[0],
         missing_seq_nos=tuple(seqs[1]), anomalies=tuple(anomalies),
