@@ -174,6 +174,4 @@ def _checked(decision: Decision, call: Call, ctx: Context) -> Decision:
         return decision
     log.error("handler for %s built an invalid reply: %s", call.action, problem)
     error = ocpp.internal_error(ctx.version, f"CSMS failed to build a valid {call.action} reply")
-    reply = ocpp.call_error(ctx.version, call.unique_id, error)
-    return Decision(events=decision.events, reply=reply,
-                    transaction_ids_used=decision.transaction_ids_used)  # fmt: skip
+    return dataclasses.replace(decision, reply=ocpp.call_error(ctx.version, call.unique_id, error))

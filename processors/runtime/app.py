@@ -65,41 +65,13 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: ProcessorConfig) -> faust.App:
-    app = faust.App(
-        config.app_id,
-        broker=f"kafka://{config.bootstrap}",
-        processing_guarantee="exactly_once",
-        store="memory://",
-        topic_partitions=config.partitions,
-        topic_replication_factor=config.replication_factor,
-        topic_allow_declare=True,
-        web_enabled=False,
-        web_port=config.web_port,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=config.commit_interval_s,
-        producer_linger=config.producer_linger_s,
-        broker_session_timeout=config.session_timeout_s,
-        broker_heartbeat_interval=min(3.0, config.session_timeout_s / 3),
-        stream_wait_empty=False,
-        Table=TransactionalTable,
-        GlobalTable=TransactionalGlobalTable,
-    )
-    tune(app)
+    """The processor's Faust app: one agent over the frames, admin and commands logs, and the
+    Pipe clock. Nothing connects until a Faust worker starts it."""
+    app = _faust_app(config)
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     sources = app.topic(config.topics.frames, config.topics.admin, config.topics.commands,
                         partitions=config.partitions, **raw)  # fmt: skip
-    # JSON values with no value_type: Faust decodes a changelog record for ``value_type=dict``
-    # with ``dict.from_data`` and fails, so recovery after a restart silently lost every row.
-    tables = Tables(
-        states=app.Table("station-state", default=None, partitions=config.partitions,
-                         key_type=str),
-        tokens=app.GlobalTable("tokens", default=None, partitions=config.partitions,
-                               key_type=str),
-        seqs=app.Table("transaction-seq", default=None, partitions=config.partitions,
-                       key_type=str, value_type=int),
-        deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
-                            key_type=str, value_type=str),
-    )  # fmt: skip
+    tables = _tables(app, config)
     writes = ChangelogWrites()
     attach(writes, tables.states, tables.tokens, tables.seqs, tables.deadlines)
     out = _Output(app, config.topics)
@@ -123,6 +95,45 @@ def create_app(config: ProcessorConfig) -> faust.App:
                       lambda: bool(recovery.in_recovery or not recovery.completed.is_set()))
     app.task(clock.run)
     return app
+
+
+def _faust_app(config: ProcessorConfig) -> faust.App:
+    app = faust.App(
+        config.app_id,
+        broker=f"kafka://{config.bootstrap}",
+        processing_guarantee="exactly_once",
+        store="memory://",
+        topic_partitions=config.partitions,
+        topic_replication_factor=config.replication_factor,
+        topic_allow_declare=True,
+        web_enabled=False,
+        web_port=config.web_port,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=config.commit_interval_s,
+        producer_linger=config.producer_linger_s,
+        broker_session_timeout=config.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, config.session_timeout_s / 3),
+        stream_wait_empty=False,
+        Table=TransactionalTable,
+        GlobalTable=TransactionalGlobalTable,
+    )
+    tune(app)
+    return app
+
+
+def _tables(app: faust.App, config: ProcessorConfig) -> Tables:
+    # JSON values with no value_type: Faust decodes a changelog record for ``value_type=dict``
+    # with ``dict.from_data`` and fails, so recovery after a restart silently lost every row.
+    return Tables(
+        states=app.Table("station-state", default=None, partitions=config.partitions,
+                         key_type=str),
+        tokens=app.GlobalTable("tokens", default=None, partitions=config.partitions,
+                               key_type=str),
+        seqs=app.Table("transaction-seq", default=None, partitions=config.partitions,
+                       key_type=str, value_type=int),
+        deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
+                            key_type=str, value_type=str),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

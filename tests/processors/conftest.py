@@ -1,6 +1,6 @@
 """A pure harness for the handlers: frames in as text, replies (as text) and events out.
 
-It does what the Faust agent does (processors/app.py) without Kafka: builds the Context,
+It does what the Faust agent does (processors/runtime/app.py) without Kafka: builds the Context,
 calls ``decide_record``, evolves the station state and advances the transaction-id counter.
 """
 
