@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from faust.transport.drivers.aiokafka import Producer
 from faust.types import TP
 
-from processors.runtime.app import ProcessorConfig, create_app
+from processors.runtime import ProcessorConfig, create_app
 from processors.runtime.kafka_clients import ConcurrentCommitProducer, ShortFetchConsumer
 from schemas.topics import Topics
 
