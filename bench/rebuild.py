@@ -2,7 +2,8 @@
 
 Fills an isolated events topic with at least ``--events`` domain events made by the
 processor's own decide functions over simulated charging sessions (bench/sessions_sim.py),
-then runs ``csms projector --rebuild`` and times it until every record is applied."""
+then runs ``csms projections build --all --detach`` (a new version of every projection,
+built beside the live ones) and times it until it has caught up with the log."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaProducer
+from psycopg import sql
 
 from bench.sessions_sim import generate
 from bench.stack import isolated
 from csms.config import Settings
 from schemas.topics import Topics
-from tests.integration.read_store import applied_offsets, last_offsets
 from tests.services import ServiceSet
 
 
@@ -47,46 +48,42 @@ async def fill(settings: Settings, count: int) -> tuple[int, float]:
     return produced, time.perf_counter() - start
 
 
-def wait_applied(settings: Settings, targets: dict[tuple[str, int], int], timeout: float) -> float:
+def build_all(services: ServiceSet, timeout: float) -> float:
+    """Seconds ``csms projections build --all --detach`` takes, start to caught up."""
     start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        applied = applied_offsets(settings.libpq_url)
-        if all(applied.get(k, 0) > offset for k, offset in targets.items()):
-            return time.perf_counter() - start
-        time.sleep(0.5)
-    raise TimeoutError(f"rebuild did not finish within {timeout}s")
+    output = services.csms("projections", "build", "--all", "--detach", timeout_s=timeout)
+    elapsed = time.perf_counter() - start
+    if " ready" not in output:
+        raise RuntimeError(f"the build did not finish: {output[-2000:]}")
+    return elapsed
 
 
 def run(count: int, log_dir: Path, batch_size: int) -> dict[str, Any]:
     with isolated(projector_batch_size=batch_size) as settings:
         log_dir.mkdir(parents=True, exist_ok=True)
         services = ServiceSet(settings, log_dir)
-        try:
-            produced, fill_s = asyncio.run(fill(settings, count))
-            topics = Topics(settings.topic_prefix)
-            targets = asyncio.run(last_offsets(settings.bootstrap, [topics.events]))
-            services.start("projector", "--rebuild")
-            elapsed = wait_applied(settings, targets, timeout=3600)
-        finally:
-            services.stop_all()
-        rows, floor_s = store_floor(settings.libpq_url)
+        produced, fill_s = asyncio.run(fill(settings, count))
+        elapsed = build_all(services, timeout=3600)
+        rows, floor_s = store_floor(settings.libpq_url, "transactions_v2")
     return {"events": produced, "fill_s": round(fill_s, 1), "rebuild_s": round(elapsed, 1),
             "events_per_s": round(produced / elapsed), "batch_size": batch_size,
             "meter_value_rows": rows, "store_floor_s": round(floor_s, 1),
             "store_floor_events_per_s": round(produced / floor_s)}  # fmt: skip
 
 
-def store_floor(database_url: str) -> tuple[int, float]:
+def store_floor(database_url: str, schema: str) -> tuple[int, float]:
     """PostgreSQL's own floor for this rebuild: the time to store the rebuilt meter values
     alone (one INSERT ... SELECT into an empty copy of the table, same indexes), with no
     projector, Kafka or client in the way. Half the events are meter values, eight rows
     each: no rebuild of these read models on this server is faster than that."""
     with psycopg.connect(database_url) as conn:
         conn.execute("SET synchronous_commit = off")
-        conn.execute("CREATE TABLE store_floor (LIKE meter_values INCLUDING ALL)")
+        rebuilt = sql.Identifier(schema, "meter_values")
+        conn.execute(sql.SQL("CREATE TABLE store_floor (LIKE {} INCLUDING ALL)").format(rebuilt))
         conn.commit()
         start = time.perf_counter()
-        rows = conn.execute("INSERT INTO store_floor SELECT * FROM meter_values").rowcount
+        insert = sql.SQL("INSERT INTO store_floor SELECT * FROM {}").format(rebuilt)
+        rows = conn.execute(insert).rowcount
         conn.commit()
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE store_floor")

@@ -24,6 +24,7 @@ import hashlib
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 from psycopg import AsyncCursor
@@ -138,8 +139,9 @@ class Projection:
                     raise TypeError(f"{self.name}: {sorted(c.__name__ for c in a & b)} "
                                     "handled in two ways")  # fmt: skip
 
-    @property
+    @cached_property
     def handles(self) -> frozenset[type[DomainEvent]]:
+        """Every event class this projection reads."""
         return self.handlers.classes() | frozenset(self.folds) | frozenset(self.bulk)
 
     @property

@@ -212,13 +212,11 @@ class Projector:
         decoded = [_Record.of(r) for r in records]
         following = records[-1].offset + 1
         while True:
+            parts = [(t, [r for r in decoded if r.offset >= expected[t]]) for t in self.targets]
+            parts = [(t, news) for t, news in parts if news]
             try:
                 async with db.transaction():
-                    for target in self.targets:
-                        news = [r for r in decoded if r.offset >= expected[target]]
-                        if news:
-                            await _claim(db, target, tp, expected[target], following)
-                            await _apply_target(db, target, news)
+                    await _apply_parts(db, tp, parts, expected, following)
                 return {t: max(o, following) for t, o in expected.items()}
             except _Conflict as conflict:
                 self.conflicts += 1
@@ -230,12 +228,38 @@ class Projector:
                 raise StoreUnavailable(str(e)) from e
 
 
+async def _apply_parts(db: AsyncConnection[object], tp: TopicPartition,
+                       parts: list[tuple[Target, list[_Record]]], expected: dict[Target, int],
+                       following: int) -> None:  # fmt: skip
+    """Every target's part of a batch, in one pipeline (one round trip for all of them):
+    each target's offsets claim, then its statements in its own schema; the claims are
+    checked at the end (a failed one rolls everything back); bulk rows go in by COPY."""
+    claims: list[tuple[Target, Cursor]] = []
+    batches: list[tuple[Target, _Batch]] = []
+    async with db.pipeline():
+        for target, news in parts:
+            claim = db.cursor()
+            await _claim(claim, target, tp, expected[target], following)
+            claims.append((target, claim))
+            batches.append((target, await _apply_target(db, target, news)))
+    for target, claim in claims:
+        claimed = await claim.fetchone()
+        await claim.close()
+        if claimed is None:
+            raise _Conflict(target)
+    for target, batch in batches:
+        if batch.gathered:
+            await _bulk_write(db, target, batch)
+
+
 async def apply_records(db: AsyncConnection[object], target: Target,
                         records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:  # fmt: skip
     """Apply ``records`` to ``target`` in the connection's current transaction, offsets
     untouched: what a batch does to the rows (for tests and tools; the projector itself
     also moves the offsets, :class:`Projector`)."""
-    await _apply_target(db, target, [_Record.of(r) for r in records])
+    async with db.pipeline():
+        batch = await _apply_target(db, target, [_Record.of(r) for r in records])
+    await _bulk_write(db, target, batch)
 
 
 class _Conflict(Exception):
@@ -243,42 +267,42 @@ class _Conflict(Exception):
         self.target = target
 
 
-async def _claim(db: AsyncConnection[object], target: Target, tp: TopicPartition,
-                 start: int, following: int) -> None:  # fmt: skip
-    """Move ``target``'s next offset of ``tp`` from ``start`` to ``following``, or raise
-    :class:`_Conflict` if it is no longer ``start`` (or the version was dropped). First in
-    the transaction: a second projector on the same rows waits here for the first one's
-    commit, then finds the offset moved."""
-    async with db.cursor() as cur:
-        await cur.execute(
-            """
-            INSERT INTO public.projection_offsets AS o
-                (projection, version, topic, partition, next_offset)
-            SELECT %(p)s::text, %(v)s::int, %(t)s::text, %(n)s::int, %(next)s::bigint
-            WHERE EXISTS (SELECT 1 FROM public.projection_versions
-                          WHERE projection = %(p)s::text AND version = %(v)s::int)
-            ON CONFLICT (projection, version, topic, partition)
-            DO UPDATE SET next_offset = EXCLUDED.next_offset
-            WHERE o.next_offset = %(start)s::bigint
-            RETURNING 1
-            """,
-            {"p": target.projection.name, "v": target.version, "t": tp.topic,
-             "n": tp.partition, "next": following, "start": start},
-        )  # fmt: skip
-        if await cur.fetchone() is None:
-            raise _Conflict(target)
+async def _claim(cur: Cursor, target: Target, tp: TopicPartition, start: int,
+                 following: int) -> None:  # fmt: skip
+    """Move ``target``'s next offset of ``tp`` from ``start`` to ``following``; the cursor
+    then holds one row, or none if the offset is no longer ``start`` (or the version was
+    dropped). First in the transaction: a second projector on the same rows waits here for
+    the first one's commit, then finds the offset moved."""
+    await cur.execute(
+        """
+        INSERT INTO public.projection_offsets AS o
+            (projection, version, topic, partition, next_offset)
+        SELECT %(p)s::text, %(v)s::int, %(t)s::text, %(n)s::int, %(next)s::bigint
+        WHERE EXISTS (SELECT 1 FROM public.projection_versions
+                      WHERE projection = %(p)s::text AND version = %(v)s::int)
+        ON CONFLICT (projection, version, topic, partition)
+        DO UPDATE SET next_offset = EXCLUDED.next_offset
+        WHERE o.next_offset = %(start)s::bigint
+        RETURNING 1
+        """,
+        {"p": target.projection.name, "v": target.version, "t": tp.topic,
+         "n": tp.partition, "next": following, "start": start},
+    )  # fmt: skip
+
+
+async def _in_schema(cur: Cursor, target: Target) -> None:
+    await cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
+        sql.Identifier(target.schema)))  # fmt: skip
 
 
 async def _apply_target(db: AsyncConnection[object], target: Target,
-                        records: list[_Record]) -> None:  # fmt: skip
-    """One target's part of a batch, in its own schema. Statements go out in pipeline mode
-    (without waiting for each result); bulk rows are written after, by COPY."""
+                        records: list[_Record]) -> _Batch:  # fmt: skip
+    """One target's statements for a batch, in its own schema; returns the bulk rows it
+    holds back for :func:`_bulk_write`."""
     projection = target.projection
-    async with db.cursor() as cur:
-        await cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
-            sql.Identifier(target.schema)))  # fmt: skip
     batch = _Batch()
-    async with db.pipeline(), db.cursor() as cur:
+    async with db.cursor() as cur:
+        await _in_schema(cur, target)
         for record in records:
             await _apply_record(cur, projection, record, batch)
         for fold, pending in batch.folded.items():
@@ -287,7 +311,13 @@ async def _apply_target(db: AsyncConnection[object], target: Target,
         if projection.after_batch is not None:
             seen = [r.seen for r in records if r.seen is not None]
             await projection.after_batch(cur, seen)
+    return batch
+
+
+async def _bulk_write(db: AsyncConnection[object], target: Target, batch: _Batch) -> None:
+    """A target's bulk rows (COPY, which cannot run in a pipeline), in its schema."""
     async with db.cursor() as cur:
+        await _in_schema(cur, target)
         for bulk, rows in batch.gathered.items():
             await bulk.write(cur, rows)
 

@@ -102,9 +102,10 @@ async def _wait(stopping: asyncio.Event, seconds: float,
 
 
 async def build(config: ProjectorConfig, labels: Sequence[str], stopping: asyncio.Event, *,
-                follow: bool = True, out: TextIO = sys.stderr) -> list[Target]:  # fmt: skip
+                follow: bool = True, progress: TextIO = sys.stderr) -> list[Target]:  # fmt: skip
     """Build the versions named (``NAME@VERSION``, or ``NAME`` for its next version) from
-    offset 0 beside the live ones; returns them once ready, or when stopped."""
+    offset 0 beside the live ones; returns them once ready, or when stopped. What it does
+    is said on standard output, the progress on ``progress``."""
     async with await connect(config.database_url) as db:
         targets = []
         for label in labels:
@@ -112,20 +113,20 @@ async def build(config: ProjectorConfig, labels: Sequence[str], stopping: asynci
             projection = projection_named(name)
             await registry.create(db, projection, version)
             targets.append(Target(projection, version))
-    print(f"building {', '.join(t.label for t in targets)} from offset 0", file=out)
+    print(f"building {', '.join(t.label for t in targets)} from offset 0", flush=True)
     projector = Projector(bootstrap=config.bootstrap, database_url=config.database_url,
                           topics=config.topics, targets=targets,
                           batch_size=config.batch_size)  # fmt: skip
     running = asyncio.create_task(projector.run())
     try:
-        ready = await _until_ready(projector, running, stopping, out)
+        ready = await _until_ready(projector, running, stopping, progress)
         if ready:
             async with await connect(config.database_url) as db:
                 for target in targets:
                     await registry.mark_ready(db, target)
             print(f"{', '.join(t.label for t in targets)} ready"
                   + ("; following the log live (Ctrl-C to stop)" if follow else ""),
-                  file=out)  # fmt: skip
+                  flush=True)  # fmt: skip
             if follow:
                 await _wait(stopping, float("inf"), running)
     finally:
