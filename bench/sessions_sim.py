@@ -25,7 +25,7 @@ from bench.station_sim import (
     transaction_event,
 )
 from ocpp import OcppVersion, serialize
-from processors.core.decision import Context, TransactionIds, encode_event
+from processors.core.decision import Context, TransactionIds
 from processors.core.reference import Token
 from processors.core.state import StationState, evolve_all
 from processors.dispatch import decide_record
@@ -105,7 +105,7 @@ class Simulator:
         new_state = evolve_all(current, decision.events)
         decided = time.perf_counter()
         for event in decision.events:
-            encode_event(event)
+            event.encode()
         if decision.reply is not None:
             serialize(decision.reply)
         self.decide_s += decided - start

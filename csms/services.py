@@ -77,8 +77,7 @@ async def run_gateway(settings: Settings) -> None:
 def run_processor(settings: Settings) -> None:
     from faust import Worker
 
-    from processors.app import ProcessorConfig, create_app
-    from processors.decision import HandlerConfig
+    from processors.runtime import HandlerConfig, ProcessorConfig, create_app
 
     app = create_app(ProcessorConfig(
         app_id=settings.processor_id, bootstrap=settings.bootstrap,

@@ -22,5 +22,7 @@ def format_datetime(value: datetime) -> str:
     """RFC 3339 text in UTC with millisecond precision and a "Z" (OCPP 2.0.1 Part 2 §2.1.5)."""
     if value.tzinfo is None:
         raise ValueError("refusing to format a naive datetime")
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    # isoformat of a UTC time ends in "+00:00"; it runs once per meter sample on the hot path,
+    # several times faster than strftime.
+    return utc.isoformat(timespec="milliseconds")[:-6] + "Z"

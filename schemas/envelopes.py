@@ -3,15 +3,14 @@
 - :class:`FrameRecord` on the frames log: one per frame that crossed the wire (either
   direction, raw text included, with its verdict) and one per connection opened or closed.
 - :class:`Delivery` on a gateway's delivery topic: a frame for that gateway to send.
-- :class:`EventEnvelope` on the events log: one domain event, never edited.
+
+The events log carries :class:`schemas.events.EventEnvelope`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,28 +86,6 @@ class Delivery(BaseModel):
 
     @classmethod
     def decode(cls, value: bytes) -> Delivery:
-        return cls.model_validate_json(value)
-
-
-class EventEnvelope(BaseModel):
-    """A versioned domain event (schema: schemas/events/envelope.v1.json)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    event_id: UUID
-    type: str
-    schema_version: int
-    station_id: str | None
-    occurred_at: datetime
-    causation_id: str
-    correlation_id: str
-    data: dict[str, Any]
-
-    def encode(self) -> bytes:
-        return self.model_dump_json().encode()
-
-    @classmethod
-    def decode(cls, value: bytes) -> EventEnvelope:
         return cls.model_validate_json(value)
 
 

@@ -1,7 +1,7 @@
 """What a handler is given (``Context``) and what it returns (``Decision``).
 
 A handler's events are domain event models (:mod:`schemas.events`), each put in its
-envelope by :meth:`Context.event`; :func:`encode_event` writes one as the events log
+envelope by :meth:`Context.event`; ``EventEnvelope.encode`` writes one as the events log
 carries it.
 """
 
@@ -109,10 +109,3 @@ def answer(call: Call, response: OcppModel) -> CallResult:
     (:mod:`ocpp.v16.responses`, :mod:`ocpp.v201.responses`), sent with its wire names."""
     return CallResult(call.unique_id, to_payload(response))
 
-
-def encode_event(event: EventEnvelope[DomainEvent]) -> bytes:
-    """``event`` as the events log carries it: the fields its handler set. An optional field
-    a handler leaves out stays out of the record, as in the records written before events
-    were models (readers tell "absent" from null there, e.g. ChargingProfilesCleared's
-    ``profile_id``)."""
-    return event.model_dump_json(exclude_unset=True).encode()

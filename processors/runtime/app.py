@@ -35,7 +35,7 @@ from pydantic import ValidationError
 
 from ocpp import OcppVersion, serialize
 from processors.core import calls
-from processors.core.decision import Context, Decision, TransactionIds, encode_event
+from processors.core.decision import Context, Decision, TransactionIds
 from processors.core.reference import Token
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
@@ -215,7 +215,7 @@ class _Output:
                      events: tuple[EventEnvelope[DomainEvent], ...]) -> None:  # fmt: skip
         for ev in events:
             key = (ev.station_id or "").encode()
-            await self.send(source, self.topics.events, key, encode_event(ev))
+            await self.send(source, self.topics.events, key, ev.encode())
 
 
 async def _process(event: EventT[Any], tables: Tables, out: _Output,

@@ -196,7 +196,3 @@ __all__ = [
     "upcasts",
 ]
 
-
-def validate_event_data(event_type: str, version: int, data: dict[str, object]) -> None:
-    """Raise ``pydantic.ValidationError`` if ``data`` is not a valid event of its type."""
-    event_class(event_type, version).model_validate(data)

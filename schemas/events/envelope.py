@@ -54,7 +54,10 @@ class EventEnvelope(BaseModel, Generic[E]):
         return self
 
     def encode(self) -> bytes:
-        return self.model_dump_json().encode()
+        """The record as the logs carry it: the fields its event was given. An optional field
+        left out stays out, as in the records written before events were models (and a
+        record read back and written again keeps its shape)."""
+        return self.model_dump_json(exclude_unset=True).encode()
 
 
 def envelope(data: Ev, *, event_id: UUID, station_id: str | None, occurred_at: datetime,

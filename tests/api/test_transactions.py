@@ -11,8 +11,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from csms.config import Settings
-from schemas.envelopes import EventEnvelope
-from schemas.events import validate_event_data
+from schemas.events import (
+    DomainEvent,
+    EventEnvelope,
+    TransactionEnded,
+    TransactionStarted,
+    envelope,
+)
 from schemas.topics import Topics
 from tests.integration.read_store import wait_caught_up
 from tests.services import ServiceSet, api_client
@@ -24,7 +29,12 @@ BASE = datetime(2024, 1, 1, tzinfo=UTC)
 BASE_ID = 9_000_000_000  # far above the ids the processor allocates in tests
 
 
-def started(n: int) -> EventEnvelope:
+def _recorded(event: DomainEvent, causation_id: str) -> EventEnvelope[DomainEvent]:
+    return envelope(event, event_id=uuid.uuid4(), station_id=STATION, occurred_at=BASE,
+                    causation_id=causation_id, correlation_id="t")  # fmt: skip
+
+
+def started(n: int) -> EventEnvelope[DomainEvent]:
     at = (BASE + timedelta(hours=n)).isoformat()
     data: dict[str, Any] = {
         "id": BASE_ID + n, "transaction_id": f"W-{n}", "ocpp_version": "ocpp2.0.1",
@@ -33,13 +43,10 @@ def started(n: int) -> EventEnvelope:
         "charging_state": None, "offline": False, "started_at": at, "meter_start_wh": 0.0,
         "reservation_id": None, "remote_start_id": None, "start_key": None,
     }  # fmt: skip
-    validate_event_data("TransactionStarted", 1, data)
-    return EventEnvelope(event_id=uuid.uuid4(), type="TransactionStarted", schema_version=1,
-                         station_id=STATION, occurred_at=BASE, causation_id=f"test/{n}",
-                         correlation_id="t", data=data)  # fmt: skip
+    return _recorded(TransactionStarted.model_validate(data), f"test/{n}")
 
 
-def ended(n: int) -> EventEnvelope:
+def ended(n: int) -> EventEnvelope[DomainEvent]:
     data: dict[str, Any] = {
         "id": BASE_ID + n, "transaction_id": f"W-{n}", "ocpp_version": "ocpp2.0.1",
         "evse_id": 1, "connector_id": 1, "seq_no": 1, "trigger_reason": "StopAuthorized",
@@ -49,10 +56,7 @@ def ended(n: int) -> EventEnvelope:
         "stop_reason": "Local", "stop_id_token": None, "last_seq_no": 1, "missing_seq_nos": [],
         "anomalies": [],
     }  # fmt: skip
-    validate_event_data("TransactionEnded", 1, data)
-    return EventEnvelope(event_id=uuid.uuid4(), type="TransactionEnded", schema_version=1,
-                         station_id=STATION, occurred_at=BASE, causation_id=f"test/e{n}",
-                         correlation_id="t", data=data)  # fmt: skip
+    return _recorded(TransactionEnded.model_validate(data), f"test/e{n}")
 
 
 @pytest.fixture(scope="module")

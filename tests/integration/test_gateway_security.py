@@ -202,7 +202,7 @@ async def test_profile_3_client_certificates(settings: Settings, pki: dict[str, 
 
 async def test_refusals_become_connection_refused_events(stack: object, settings: Settings) -> None:
     """The processor turns each REFUSED record into a versioned ConnectionRefused event."""
-    from schemas.envelopes import EventEnvelope
+    from schemas.events import ConnectionRefused, decode_event
     from tests.integration.kafka_reading import read_all
 
     async with running_gateway(settings) as gw:
@@ -210,14 +210,15 @@ async def test_refusals_become_connection_refused_events(stack: object, settings
     deadline = time.monotonic() + 60
     while True:
         events = [
-            EventEnvelope.decode(r.value)
+            decode_event(r.value)
             for r in await read_all(settings.bootstrap, f"{settings.topic_prefix}.events")
             if r.key == b"CP-NOBODY"
         ]
         if events or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.5)
-    assert [e.type for e in events] == ["ConnectionRefused"]
+    assert [type(e.data) for e in events] == [ConnectionRefused]
     data = events[0].data
-    assert data["http_status"] == 404 and data["gateway_id"] == gw.config.gateway_id
-    assert data["reason"].startswith("unknown station") and data["remote_address"]
+    assert isinstance(data, ConnectionRefused)
+    assert data.http_status == 404 and data.gateway_id == gw.config.gateway_id
+    assert data.reason.startswith("unknown station") and data.remote_address

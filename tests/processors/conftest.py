@@ -16,7 +16,7 @@ import pytest
 
 import ocpp
 from ocpp import OcppVersion
-from processors.core.decision import Context, HandlerConfig, TransactionIds, encode_event
+from processors.core.decision import Context, HandlerConfig, TransactionIds
 from processors.core.reference import Token
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
@@ -94,7 +94,7 @@ class Harness:
 
 def wire_data(event: EventEnvelope[DomainEvent]) -> dict[str, Any]:
     """An event's ``data`` as the processor writes it on the events log."""
-    data: dict[str, Any] = json.loads(encode_event(event))["data"]
+    data: dict[str, Any] = json.loads(event.encode())["data"]
     return data
 
 
