@@ -141,6 +141,23 @@ class Page(BaseModel, Generic[T]):
     limit: int
 
 
+class ConnectionPublic(BaseModel):
+    """One WebSocket connection a station held (``station_connections`` read model)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    connection_id: str
+    gateway_id: str
+    ocpp_version: str
+    remote_address: str | None
+    security_profile: int | None = Field(description="The OCPP security profile it was "
+                                         "admitted with (1-3); null in open mode.")  # fmt: skip
+    admitted_as: str | None = Field(description="How the gateway admitted it, in words.")
+    connected_at: datetime
+    disconnected_at: datetime | None = Field(description="null while it is open.")
+    close_reason: str | None
+
+
 class ErrorBody(BaseModel):
     detail: str
 

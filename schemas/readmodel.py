@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from ocpp import STATION_ID_MAX_LENGTH
+
 STATIONS = "stations"
 """The projection of ``stations`` (admin ``StationConfigured`` events land there)."""
 TOKENS = "tokens"
@@ -38,7 +40,7 @@ metadata = MetaData()
 stations = Table(
     "stations",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("ocpp_version", String(16)),
     Column("vendor", String(50)),
     Column("model", String(50)),
@@ -62,7 +64,7 @@ stations = Table(
 connectors = Table(
     "connectors",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("evse_id", Integer, primary_key=True),
     Column("connector_id", Integer, primary_key=True),
     Column("status", Text, nullable=False),
@@ -88,7 +90,7 @@ transactions = Table(
     "transactions",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
-    Column("station_id", String(48), nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
     Column("transaction_id", String(36), nullable=False),
     Column("ocpp_version", String(16), nullable=False),
     Column("evse_id", Integer),
@@ -119,7 +121,7 @@ meter_values = Table(
     metadata,
     Column("event_id", Uuid, primary_key=True),
     Column("seq", Integer, primary_key=True),
-    Column("station_id", String(48), nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
     Column("transaction_pk", BigInteger),
     Column("transaction_id", String(36)),
     Column("evse_id", Integer),
@@ -143,7 +145,7 @@ station_notifications = Table(
     "station_notifications",
     metadata,
     Column("event_id", Uuid, primary_key=True),
-    Column("station_id", String(48), nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
     Column("kind", Text, nullable=False),
     Column("status", Text),
     Column("request_id", Integer),
@@ -188,7 +190,7 @@ calls = Table(
     "calls",
     metadata,
     Column("call_id", String(36), primary_key=True),
-    Column("station_id", String(48), nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
     Column("action", Text, nullable=False),
     Column("payload", JSONB, nullable=False),
     Column("ocpp_version", String(16)),
@@ -209,7 +211,7 @@ calls = Table(
 station_configuration = Table(
     "station_configuration",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("key", String(50), primary_key=True),
     Column("value", Text),
     Column("readonly", Boolean),
@@ -220,7 +222,7 @@ station_configuration = Table(
 station_variables = Table(
     "station_variables",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("component", String(50), primary_key=True),
     Column("component_instance", String(50), primary_key=True, server_default=""),
     Column("evse_id", Integer, primary_key=True, server_default="0"),
@@ -237,7 +239,7 @@ station_variables = Table(
 charging_profiles = Table(
     "charging_profiles",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("evse_id", Integer, primary_key=True),
     Column("profile_id", Integer, primary_key=True),
     Column("stack_level", Integer, nullable=False),
@@ -250,7 +252,7 @@ charging_profiles = Table(
 reservations = Table(
     "reservations",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("reservation_id", Integer, primary_key=True),
     Column("evse_id", Integer),
     Column("connector_id", Integer),
@@ -263,7 +265,7 @@ reservations = Table(
 local_list_versions = Table(
     "local_list_versions",
     metadata,
-    Column("station_id", String(48), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -289,7 +291,7 @@ station_connections = Table(
     "station_connections",
     metadata,
     Column("connection_id", Text, primary_key=True),
-    Column("station_id", String(48), nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
     Column("gateway_id", Text, nullable=False),
     Column("ocpp_version", String(16), nullable=False),
     Column("remote_address", Text),

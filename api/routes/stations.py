@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import DbDep, WriterDep
 from api.models import (
+    ConnectionPublic,
     ConnectorPublic,
     ErrorBody,
     EvsePublic,
@@ -19,15 +20,15 @@ from api.models import (
     StationConfigIn,
     StationPublic,
 )
+from ocpp import STATION_ID_MAX_LENGTH, STATION_ID_PATTERN
 from schemas.credentials import hash_password
 from schemas.events import StationConfigured
-from schemas.readmodel import STATIONS, connectors, stations
+from schemas.readmodel import STATIONS, connectors, station_connections, stations
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 
-# The identities the gateway accepts (ingest/handshake.py); at most 48 characters.
-STATION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
-StationId = Annotated[str, Path(max_length=48)]
+# A new station must have an identity the gateway accepts (ocpp.identifiers).
+StationId = Annotated[str, Path(max_length=STATION_ID_MAX_LENGTH)]
 NewStationId = Annotated[str, Path(pattern=STATION_ID_PATTERN)]
 
 
@@ -93,3 +94,26 @@ async def list_stations(
     rows = [r._mapping for r in (await db.execute(query)).all()]
     return Page[StationPublic](items=await with_evses(db, rows), total=total, offset=offset,
                                limit=limit)  # fmt: skip
+
+
+@router.get("/{station_id}/connections", responses={404: {"model": ErrorBody}})
+async def list_connections(
+    station_id: StationId,
+    db: DbDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[ConnectionPublic]:
+    """The station's WebSocket connections, newest first: when each opened and closed,
+    through which gateway, from where, and with which security profile."""
+    known = select(stations.c.station_id).where(stations.c.station_id == station_id)
+    if (await db.execute(known)).first() is None:
+        raise HTTPException(status_code=404, detail=f"station {station_id!r} not found")
+    c = station_connections.c
+    mine = c.station_id == station_id
+    total = (await db.execute(select(func.count()).select_from(station_connections)
+                              .where(mine))).scalar_one()  # fmt: skip
+    newest_first = (c.connected_at.desc(), c.connection_id)
+    query = select(station_connections).where(mine).order_by(*newest_first)
+    query = query.offset(offset).limit(limit)
+    items = [ConnectionPublic.model_validate(r._mapping) for r in (await db.execute(query)).all()]
+    return Page[ConnectionPublic](items=items, total=total, offset=offset, limit=limit)

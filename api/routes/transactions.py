@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from api.deps import DbDep
 from api.models import ErrorBody, MeterValuePublic, Page, TransactionDetail, TransactionPublic
+from ocpp import STATION_ID_MAX_LENGTH
 from schemas.readmodel import meter_values, transactions
 
 router = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
@@ -22,7 +23,7 @@ STARTED = func.coalesce(T.started_at, T.stopped_at)
 @router.get("")
 async def list_transactions(
     db: DbDep,
-    station_id: Annotated[str | None, Query(max_length=48)] = None,
+    station_id: Annotated[str | None, Query(max_length=STATION_ID_MAX_LENGTH)] = None,
     status: Literal["active", "completed"] | None = None,
     since: Annotated[datetime | None, Query(description="started at or after")] = None,
     until: Annotated[datetime | None, Query(description="started before")] = None,
