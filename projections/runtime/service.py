@@ -80,10 +80,19 @@ async def _followable(config: ProjectorConfig, projections: Sequence[Projection]
         registered = await registry.versions(db)
     targets = registry.followed(registered, projections)
     mine = {(t.projection.name, t.version) for t in targets}
-    for v in registered:
-        if v.status in registry.FOLLOWED and (v.projection, v.version) not in mine:
-            log.debug("%s was built by other code; not followed here", v.label)
+    others = {v.label for v in registered
+              if v.status in registry.FOLLOWED and (v.projection, v.version) not in mine}
+    for label in sorted(others - _REPORTED):
+        # E.g. after an upgrade that changed a read model's tables: the old code's projector
+        # follows it; this code needs its own version (csms projections build NAME).
+        log.warning("%s was built by other code: this projector does not follow it", label)
+    _REPORTED.clear()
+    _REPORTED.update(others)
     return targets
+
+
+_REPORTED: set[str] = set()
+"""The versions last reported as built by other code (reported once, not at every poll)."""
 
 
 async def _wait(stopping: asyncio.Event, seconds: float,
