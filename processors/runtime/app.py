@@ -33,7 +33,7 @@ import faust
 from faust.types import EventT
 from pydantic import ValidationError
 
-from ocpp import OcppVersion, serialize
+from ocpp import CloseCode, OcppVersion, serialize
 from processors.core import calls
 from processors.core.decision import Context, Decision, TransactionIds
 from processors.core.reference import Token
@@ -284,7 +284,8 @@ def _store(tables: Tables, key: str, state: StationState, decision: Decision,
     return new_state
 
 
-SUPERSEDED_CODE = 1008  # RFC 6455 policy violation, as for a replaced connection (ingest/)
+# RFC 6455 §7.4.1 policy violation, as a gateway closes a connection a newer one replaces.
+SUPERSEDED_CODE = CloseCode.POLICY_VIOLATION
 SUPERSEDED_REASON = "replaced by a newer connection for this station id on another gateway"
 
 
