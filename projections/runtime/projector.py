@@ -32,7 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from psycopg import AsyncConnection, sql
 
 from projections import ProjectionDropped, ProjectionError, StoreUnavailable
-from projections.runtime.projection import Bulk, Cursor, Fold, Projection, Seen
+from projections.runtime.projection import Apply, Bulk, Cursor, Fold, Projection, Seen
 from schemas.events import DomainEvent, EventEnvelope, EventError, event_from_json, latest_classes
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,10 @@ class Projector:
         """Each partition's offset after the last record applied (or known to be old)."""
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self._readers: dict[type[DomainEvent] | None, tuple[Target, ...]] = {
+            cls: tuple(t for t in self.targets if cls in t.projection.handles)
+            for cls in _LATEST.values()
+        }
         self._idle: dict[TopicPartition, bool] = {}
 
     async def run(self) -> None:
@@ -204,6 +208,18 @@ class Projector:
             raise ProjectionDropped(f"no longer registered: {', '.join(missing)}")
         return {t: stored[(t.projection.name, t.version)] for t in self.targets}
 
+    def _parts(self, decoded: list[_Record], expected: dict[Target, int]) -> list[_Part]:
+        """What each target has to do with a batch: every target the batch is new to moves
+        its offsets; it gets the records of the types it reads (one pass over the batch)."""
+        last = decoded[-1].offset
+        parts = {t: _Part(t, [], expected[t]) for t in self.targets if last >= expected[t]}
+        for record in decoded:
+            for target in self._readers.get(record.latest, ()):
+                part = parts.get(target)
+                if part is not None and record.offset >= part.start:
+                    part.handled.append(record)
+        return [p.with_seen(decoded) for p in parts.values()]
+
     async def _apply_batch(self, db: AsyncConnection[object], tp: TopicPartition,
                            records: list[ConsumerRecord[bytes, bytes]],
                            expected: dict[Target, int]) -> dict[Target, int]:  # fmt: skip
@@ -212,8 +228,7 @@ class Projector:
         decoded = [_Record.of(r) for r in records]
         following = records[-1].offset + 1
         while True:
-            parts = [(t, [r for r in decoded if r.offset >= expected[t]]) for t in self.targets]
-            parts = [(t, news) for t, news in parts if news]
+            parts = self._parts(decoded, expected)
             try:
                 async with db.transaction():
                     await _apply_parts(db, tp, parts, expected, following)
@@ -228,20 +243,36 @@ class Projector:
                 raise StoreUnavailable(str(e)) from e
 
 
-async def _apply_parts(db: AsyncConnection[object], tp: TopicPartition,
-                       parts: list[tuple[Target, list[_Record]]], expected: dict[Target, int],
-                       following: int) -> None:  # fmt: skip
+@dataclass(slots=True)
+class _Part:
+    """A target's part of a batch: the records it reads, from its next offset ``start``; and
+    every record from there (what :attr:`Projection.after_batch` is told about)."""
+
+    target: Target
+    handled: list[_Record]
+    start: int
+    seen: list[Seen] = field(default_factory=list)
+
+    def with_seen(self, decoded: list[_Record]) -> _Part:
+        if self.target.projection.after_batch is not None:
+            self.seen = [r.seen for r in decoded if r.seen is not None and r.offset >= self.start]
+        return self
+
+
+async def _apply_parts(db: AsyncConnection[object], tp: TopicPartition, parts: list[_Part],
+                       expected: dict[Target, int], following: int) -> None:  # fmt: skip
     """Every target's part of a batch, in one pipeline (one round trip for all of them):
     each target's offsets claim, then its statements in its own schema; the claims are
     checked at the end (a failed one rolls everything back); bulk rows go in by COPY."""
     claims: list[tuple[Target, Cursor]] = []
     batches: list[tuple[Target, _Batch]] = []
     async with db.pipeline():
-        for target, news in parts:
+        for part in parts:
             claim = db.cursor()
-            await _claim(claim, target, tp, expected[target], following)
-            claims.append((target, claim))
-            batches.append((target, await _apply_target(db, target, news)))
+            await _claim(claim, part.target, tp, expected[part.target], following)
+            claims.append((part.target, claim))
+            batch = await _apply_target(db, part.target, part.handled, part.seen)
+            batches.append((part.target, batch))
     for target, claim in claims:
         claimed = await claim.fetchone()
         await claim.close()
@@ -257,8 +288,11 @@ async def apply_records(db: AsyncConnection[object], target: Target,
     """Apply ``records`` to ``target`` in the connection's current transaction, offsets
     untouched: what a batch does to the rows (for tests and tools; the projector itself
     also moves the offsets, :class:`Projector`)."""
+    decoded = [_Record.of(r) for r in records]
+    handled = [r for r in decoded if r.latest in target.projection.handles]
     async with db.pipeline():
-        batch = await _apply_target(db, target, [_Record.of(r) for r in records])
+        seen = [r.seen for r in decoded if r.seen is not None]
+        batch = await _apply_target(db, target, handled, seen)
     await _bulk_write(db, target, batch)
 
 
@@ -295,21 +329,21 @@ async def _in_schema(cur: Cursor, target: Target) -> None:
         sql.Identifier(target.schema)))  # fmt: skip
 
 
-async def _apply_target(db: AsyncConnection[object], target: Target,
-                        records: list[_Record]) -> _Batch:  # fmt: skip
-    """One target's statements for a batch, in its own schema; returns the bulk rows it
-    holds back for :func:`_bulk_write`."""
+async def _apply_target(db: AsyncConnection[object], target: Target, records: list[_Record],
+                        seen: list[Seen]) -> _Batch:  # fmt: skip
+    """One target's statements for the records it reads, in its own schema; returns the bulk
+    rows it holds back for :func:`_bulk_write`."""
     projection = target.projection
     batch = _Batch()
     async with db.cursor() as cur:
         await _in_schema(cur, target)
         for record in records:
-            await _apply_record(cur, projection, record, batch)
+            if record.latest is not None and (now := _take(projection, record, batch)):
+                await now[0](cur, now[1])
         for fold, pending in batch.folded.items():
             for write in pending.values():
                 await fold.perform(cur, write)
         if projection.after_batch is not None:
-            seen = [r.seen for r in records if r.seen is not None]
             await projection.after_batch(cur, seen)
     return batch
 
@@ -322,27 +356,28 @@ async def _bulk_write(db: AsyncConnection[object], target: Target, batch: _Batch
             await bulk.write(cur, rows)
 
 
-async def _apply_record(cur: Cursor, projection: Projection, record: _Record,
-                        batch: _Batch) -> None:  # fmt: skip
+def _take(projection: Projection, record: _Record,
+          batch: _Batch) -> tuple[Apply[Any], EventEnvelope[DomainEvent]] | None:  # fmt: skip
+    """A record of a type ``projection`` handles: bulk rows and folded writes are held in
+    ``batch``; for a handler, the handler and the event to apply (awaited by the caller:
+    only records that need a statement now cost a coroutine)."""
     cls = record.latest
-    if cls is None or cls not in projection.handles:
-        return
+    assert cls is not None
     try:
         bulk = projection.bulk.get(cls)
         if bulk is not None:
             batch.gather(bulk, record.bulk_rows(bulk, cls))
-            return
+            return None
         event = record.event()
         fold = projection.folds.get(cls)
         if fold is not None:
             batch.fold(fold, event)
-            return
+            return None
     except (EventError, KeyError, TypeError, ValueError) as e:
         record.malformed(e)
-        return
+        return None
     handler = projection.handlers.get(cls)
-    if handler is not None:
-        await handler(cur, event)
+    return None if handler is None else (handler, event)
 
 
 _LATEST: Mapping[str, type[DomainEvent]] = {c.type_name: c for c in latest_classes()}
@@ -353,7 +388,7 @@ class _Record:
     """One record of a batch, decoded once for every target."""
 
     offset: int
-    where: str
+    source: ConsumerRecord[bytes, bytes]
     raw: dict[str, Any] | None
     plain: bool
     latest: type[DomainEvent] | None
@@ -364,20 +399,24 @@ class _Record:
     @classmethod
     def of(cls, record: ConsumerRecord[bytes, bytes]) -> _Record:
         value = record.value or b""
-        where = f"{record.topic}/{record.partition}/{record.offset}"
         try:
             raw = orjson.loads(value)
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
             latest = _LATEST.get(raw["type"])
-            decoded = cls(record.offset, where, raw, b"\\" not in value, latest, _seen(raw))
+            decoded = cls(record.offset, record, raw, b"\\" not in value, latest, _seen(raw))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            decoded = cls(record.offset, where, None, False, None, None)
+            decoded = cls(record.offset, record, None, False, None, None)
             decoded.malformed(e)
             return decoded
         if latest is None:
-            log.warning("skipping %s: no event type %s in this code", where, raw.get("type"))
+            log.warning("skipping %s: no event type %s in this code", decoded.where,
+                        raw.get("type"))  # fmt: skip
         return decoded
+
+    @property
+    def where(self) -> str:
+        return f"{self.source.topic}/{self.source.partition}/{self.source.offset}"
 
     def event(self) -> EventEnvelope[DomainEvent]:
         if self._event is None:

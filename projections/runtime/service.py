@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import time
@@ -43,6 +44,16 @@ class ProjectorConfig:
     registry_poll_s: float = 2.0
 
 
+def tune_collector() -> None:
+    """A projector holds a batch of decoded events (tens of thousands of small dicts and
+    models) while it applies it; with the default threshold the collector ran every 700
+    allocations and took a third of the projector's CPU in a rebuild. Objects alive now
+    (modules, models, registries) are frozen out of its scans, and the youngest generation
+    is collected every 50,000 allocations."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 async def prepare(database_url: str, projections: Sequence[Projection] | None = None) -> None:
     """Version 1 of every read model that has none yet (run by ``csms migrate`` too)."""
     async with await connect(database_url) as db:
@@ -53,6 +64,7 @@ async def prepare(database_url: str, projections: Sequence[Projection] | None = 
 async def serve(config: ProjectorConfig, stopping: asyncio.Event) -> None:
     """Follow this code's ready and live versions until ``stopping`` is set."""
     projections = discover()
+    tune_collector()
     await prepare(config.database_url, projections)
     while not stopping.is_set():
         targets = await _followable(config, projections)
@@ -123,6 +135,7 @@ async def build(config: ProjectorConfig, labels: Sequence[str], stopping: asynci
             await registry.create(db, projection, version)
             targets.append(Target(projection, version))
     print(f"building {', '.join(t.label for t in targets)} from offset 0", flush=True)
+    tune_collector()
     projector = Projector(bootstrap=config.bootstrap, database_url=config.database_url,
                           topics=config.topics, targets=targets,
                           batch_size=config.batch_size)  # fmt: skip

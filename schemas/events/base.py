@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
-from ocpp.timestamps import format_datetime, parse_datetime
+from ocpp.timestamps import format_datetime
 
 __all__ = [
     "DomainEvent",
@@ -52,18 +52,15 @@ class InvalidEvent(EventError):
     """A record that does not hold a valid event of its type and version."""
 
 
-def _aware(value: object) -> object:
-    """Date-times are read as UTC when they carry no offset (seen from 1.6 stations)."""
-    if isinstance(value, str):
-        return parse_datetime(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+def _aware(value: datetime) -> datetime:
+    """Date-times are read as UTC when they carry no offset (seen from 1.6 stations); the
+    text itself is parsed by pydantic (RFC 3339 / ISO 8601)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 WireTime = Annotated[
     datetime,
-    BeforeValidator(_aware),
+    AfterValidator(_aware),
     PlainSerializer(format_datetime, return_type=str, when_used="json"),
 ]
 """A time a station reported, as the CSMS writes OCPP date-times: RFC 3339, UTC,
@@ -72,7 +69,7 @@ millisecond precision, "Z" (OCPP 2.0.1 Part 2 §2.1.5)."""
 OcppVersionName = Literal["ocpp1.6", "ocpp2.0.1"]
 """The OCPP-J subprotocol a station speaks (ocpp.OcppVersion values)."""
 
-Instant = Annotated[datetime, BeforeValidator(_aware)]
+Instant = Annotated[datetime, AfterValidator(_aware)]
 """A time the CSMS itself decided (e.g. when a call was sent), kept to the microsecond."""
 
 

@@ -70,6 +70,10 @@ def envelope(data: Ev, *, event_id: UUID, station_id: str | None, occurred_at: d
     )  # fmt: skip
 
 
+_ANY_EVENT = EventEnvelope[DomainEvent]
+"""The envelope of any event (parametrising it costs a lookup each time: done once)."""
+
+
 def decode_event(value: bytes | str) -> EventEnvelope[DomainEvent]:
     """A record of the events or admin log, its event upcast to the newest version.
     Raises :class:`~schemas.events.base.EventError`."""
@@ -87,7 +91,7 @@ def event_from_json(raw: Mapping[str, Any]) -> EventEnvelope[DomainEvent]:
     try:
         cls = event_class(str(raw["type"]), int(raw["schema_version"]))
         data = upcast(cls.model_validate(raw["data"]))
-        return EventEnvelope[DomainEvent].model_validate({
+        return _ANY_EVENT.model_validate({
             **raw, "type": data.type_name, "schema_version": data.schema_version, "data": data,
         })  # fmt: skip
     except (KeyError, TypeError, ValidationError) as e:
