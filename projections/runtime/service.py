@@ -17,7 +17,7 @@ import gc
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Never, TextIO
 
@@ -44,14 +44,29 @@ class ProjectorConfig:
     registry_poll_s: float = 2.0
 
 
-def tune_collector() -> None:
-    """A projector holds a batch of decoded events (tens of thousands of small dicts and
-    models) while it applies it; with the default threshold the collector ran every 700
-    allocations and took a third of the projector's CPU in a rebuild. Objects alive now
-    (modules, models, registries) are frozen out of its scans, and the youngest generation
-    is collected every 50,000 allocations."""
+@contextlib.asynccontextmanager
+async def batch_friendly_collector(every_s: float = 10.0) -> AsyncIterator[None]:
+    """The garbage collector, run every ``every_s`` instead of every few hundred allocations.
+
+    A projector decodes a batch into thousands of small dicts and models that all die with
+    the batch, by reference count. The collector's automatic runs scanned them anyway and
+    took a sixth of a rebuild's CPU (13.6 s instead of 16.2 s of projector CPU for 200,000
+    events with it off). Objects alive at start-up are frozen out of its scans; a periodic
+    full collection still reclaims reference cycles, which are few."""
     gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    gc.disable()
+
+    async def collect() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            gc.collect()
+
+    task = asyncio.create_task(collect())
+    try:
+        yield
+    finally:
+        task.cancel()
+        gc.enable()
 
 
 async def prepare(database_url: str, projections: Sequence[Projection] | None = None) -> None:
@@ -64,8 +79,13 @@ async def prepare(database_url: str, projections: Sequence[Projection] | None = 
 async def serve(config: ProjectorConfig, stopping: asyncio.Event) -> None:
     """Follow this code's ready and live versions until ``stopping`` is set."""
     projections = discover()
-    tune_collector()
     await prepare(config.database_url, projections)
+    async with batch_friendly_collector():
+        await _serve(config, projections, stopping)
+
+
+async def _serve(config: ProjectorConfig, projections: Sequence[Projection],
+                 stopping: asyncio.Event) -> None:  # fmt: skip
     while not stopping.is_set():
         targets = await _followable(config, projections)
         if not targets:
@@ -107,7 +127,7 @@ _REPORTED: set[str] = set()
 """The versions last reported as built by other code (reported once, not at every poll)."""
 
 
-async def _wait(stopping: asyncio.Event, seconds: float,
+async def _wait(stopping: asyncio.Event, seconds: float | None,
                 task: asyncio.Task[None] | None = None) -> None:  # fmt: skip
     waiters: set[asyncio.Future[object]] = {asyncio.ensure_future(stopping.wait())}
     if task is not None:
@@ -135,7 +155,12 @@ async def build(config: ProjectorConfig, labels: Sequence[str], stopping: asynci
             await registry.create(db, projection, version)
             targets.append(Target(projection, version))
     print(f"building {', '.join(t.label for t in targets)} from offset 0", flush=True)
-    tune_collector()
+    async with batch_friendly_collector():
+        return await _build(config, targets, stopping, follow=follow, progress=progress)
+
+
+async def _build(config: ProjectorConfig, targets: list[Target], stopping: asyncio.Event, *,
+                 follow: bool, progress: TextIO) -> list[Target]:  # fmt: skip
     projector = Projector(bootstrap=config.bootstrap, database_url=config.database_url,
                           topics=config.topics, targets=targets,
                           batch_size=config.batch_size)  # fmt: skip
@@ -150,7 +175,7 @@ async def build(config: ProjectorConfig, labels: Sequence[str], stopping: asynci
                   + ("; following the log live (Ctrl-C to stop)" if follow else ""),
                   flush=True)  # fmt: skip
             if follow:
-                await _wait(stopping, float("inf"), running)
+                await _wait(stopping, None, running)
     finally:
         projector.stop()
         with contextlib.suppress(asyncio.CancelledError):
