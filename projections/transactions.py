@@ -256,7 +256,7 @@ def _plain_fields(values: Sequence[object]) -> str:
     """:func:`_escaped_fields` of values whose strings need no escape, inlined (this runs
     for every meter value)."""
     return "\t".join([
-        v if isinstance(v, str) else "\\N" if v is None
+        v if v.__class__ is str else "\\N" if v is None  # JSON strings are exactly str
         else repr(v) if v.__class__ in _NUMBERS else copy_field(v)
         for v in values
     ])  # fmt: skip
