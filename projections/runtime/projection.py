@@ -21,7 +21,7 @@ it records (:mod:`projections.runtime.registry`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -171,8 +171,3 @@ class Projection:
         """The PostgreSQL schema that holds ``version``'s tables."""
         return f"{self.name}_v{version}"
 
-
-def tables_of(projections: Sequence[Projection]) -> Iterator[tuple[Projection, Table]]:
-    for projection in projections:
-        for table in projection.tables:
-            yield projection, table

@@ -76,8 +76,6 @@ class Projector:
         self.topics = tuple(topics)
         self.targets = tuple(targets)
         self.batch_size = batch_size
-        self.conflicts = 0
-        """Batches another projector had applied first (each rolled back and re-read)."""
         self.started: dict[TopicPartition, int] = {}
         """Where each partition was read from: the lowest next offset of the targets."""
         self.applied: dict[TopicPartition, int] = {}
@@ -124,26 +122,23 @@ class Projector:
     def stop(self) -> None:
         self._stopping.set()
 
-    async def caught_up(self) -> bool | None:
-        """Whether every partition has been applied up to the end of its log now (None
-        before the projector has started)."""
-        consumer = self._consumer
-        if consumer is None or not self.started:
-            return None
-        ends = await consumer.end_offsets(list(self.started))
-        for tp, end in ends.items():
-            if not self._idle.get(tp, False):
-                return False
-            if await consumer.position(tp) < end:
-                return False
-        return True
-
     async def end_offsets(self) -> dict[TopicPartition, int]:
+        """The end of each partition's log now (none before the projector has started)."""
         consumer = self._consumer
         if consumer is None or not self.started:
             return {}
         ends: dict[TopicPartition, int] = await consumer.end_offsets(list(self.started))
         return ends
+
+    async def caught_up(self, ends: dict[TopicPartition, int]) -> bool:
+        """Whether every partition has been applied up to ``ends`` (:meth:`end_offsets`)."""
+        consumer = self._consumer
+        if consumer is None or not ends:
+            return False
+        for tp, end in ends.items():
+            if not self._idle.get(tp, False) or await consumer.position(tp) < end:
+                return False
+        return True
 
     async def _fetch(self, consumer: AIOKafkaConsumer,
                      queues: dict[TopicPartition, _Queue]) -> None:  # fmt: skip
@@ -231,10 +226,9 @@ class Projector:
             parts = self._parts(decoded, expected)
             try:
                 async with db.transaction():
-                    await _apply_parts(db, tp, parts, expected, following)
+                    await _apply_parts(db, tp, parts, following)
                 return {t: max(o, following) for t, o in expected.items()}
             except _Conflict as conflict:
-                self.conflicts += 1
                 log.info("%s %s/%d: offset %d already applied elsewhere; re-reading",
                          conflict.target.label, tp.topic, tp.partition,
                          expected[conflict.target])  # fmt: skip
@@ -260,7 +254,7 @@ class _Part:
 
 
 async def _apply_parts(db: AsyncConnection[object], tp: TopicPartition, parts: list[_Part],
-                       expected: dict[Target, int], following: int) -> None:  # fmt: skip
+                       following: int) -> None:  # fmt: skip
     """Every target's part of a batch, in one pipeline (one round trip for all of them):
     each target's offsets claim, then its statements in its own schema; the claims are
     checked at the end (a failed one rolls everything back); bulk rows go in by COPY."""
@@ -269,7 +263,7 @@ async def _apply_parts(db: AsyncConnection[object], tp: TopicPartition, parts: l
     async with db.pipeline():
         for part in parts:
             claim = db.cursor()
-            await _claim(claim, part.target, tp, expected[part.target], following)
+            await _claim(claim, part.target, tp, part.start, following)
             claims.append((part.target, claim))
             batch = await _apply_target(db, part.target, part.handled, part.seen)
             batches.append((part.target, batch))

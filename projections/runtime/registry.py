@@ -63,14 +63,10 @@ def parse_label(text: str) -> tuple[str, int]:
 
 
 async def versions(db: AsyncConnection[object]) -> list[Version]:
-    async with db.cursor() as cur:
-        await cur.execute(
-            "SELECT projection, version, status, fingerprint, created_at, ready_at,"
-            " switched_at FROM public.projection_versions ORDER BY projection, version"
-        )
-        rows: list[Any] = await cur.fetchall()
+    """Every registered version, read in a transaction of its own."""
+    registered = await _registered(db)
     await db.commit()
-    return [Version(*row) for row in rows]
+    return registered
 
 
 def followed(registered: Sequence[Version], projections: Sequence[Projection],
@@ -98,12 +94,16 @@ async def ensure_initial(db: AsyncConnection[object],
                 done.append(f"{projection.name}@1 created live; it fills from offset 0")
             for v in mine:
                 if v.fingerprint is None:
-                    await _set(db, v.projection, v.version, fingerprint=projection.fingerprint())
+                    await db.execute(
+                        "UPDATE public.projection_versions SET fingerprint = %s"
+                        " WHERE projection = %s AND version = %s",
+                        (projection.fingerprint(), v.projection, v.version),
+                    )
                     done.append(f"{v.label} adopted by this code")
     return done
 
 
-async def create(db: AsyncConnection[object], projection: Projection, version: int) -> Version:
+async def create(db: AsyncConnection[object], projection: Projection, version: int) -> None:
     """A new, empty ``building`` version; or the one being built already (a build resumed)."""
     async with db.transaction():
         await db.execute("LOCK TABLE public.projection_versions IN SHARE ROW EXCLUSIVE MODE")
@@ -115,9 +115,6 @@ async def create(db: AsyncConnection[object], projection: Projection, version: i
         elif existing.fingerprint != projection.fingerprint():
             raise LifecycleError(f"{existing.label} is being built by other code; "
                                  "drop it or build another version")  # fmt: skip
-    found = _find(await versions(db), projection.name, version)
-    assert found is not None
-    return found
 
 
 async def next_version(db: AsyncConnection[object], projection: Projection) -> int:
@@ -158,11 +155,10 @@ async def switch(db: AsyncConnection[object], projection: Projection, version: i
             " WHERE projection = %s AND status = %s",
             (READY, projection.name, LIVE),
         )
-        await _set(db, projection.name, version, status=LIVE)
         await db.execute(
-            "UPDATE public.projection_versions SET switched_at = now()"
+            "UPDATE public.projection_versions SET status = %s, switched_at = now()"
             " WHERE projection = %s AND version = %s",
-            (projection.name, version),
+            (LIVE, projection.name, version),
         )
         await _create_views(db, projection, version, projection.table_names)
     return live
@@ -261,17 +257,6 @@ async def _create(db: AsyncConnection[object], projection: Projection, version: 
         "INSERT INTO public.projection_versions (projection, version, status, fingerprint)"
         " VALUES (%s, %s, %s, %s)",
         (projection.name, version, status, projection.fingerprint()),
-    )
-
-
-async def _set(db: AsyncConnection[object], name: str, version: int, **values: Any) -> None:
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values
-    )
-    await db.execute(
-        sql.SQL("UPDATE public.projection_versions SET {} WHERE projection = %s AND version = %s")
-        .format(assignments),
-        (*values.values(), name, version),
     )
 
 

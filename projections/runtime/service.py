@@ -86,8 +86,9 @@ async def serve(config: ProjectorConfig, stopping: asyncio.Event) -> None:
 
 async def _serve(config: ProjectorConfig, projections: Sequence[Projection],
                  stopping: asyncio.Event) -> None:  # fmt: skip
+    reported: set[str] = set()
     while not stopping.is_set():
-        targets = await _followable(config, projections)
+        targets = await _followable(config, projections, reported)
         if not targets:
             await _wait(stopping, config.registry_poll_s)
             continue
@@ -97,7 +98,8 @@ async def _serve(config: ProjectorConfig, projections: Sequence[Projection],
         running = asyncio.create_task(projector.run())
         while not running.done() and not stopping.is_set():
             await _wait(stopping, config.registry_poll_s, running)
-            if not running.done() and await _followable(config, projections) != targets:
+            if not running.done() and await _followable(config, projections,
+                                                        reported) != targets:  # fmt: skip
                 log.info("projection versions changed; following the new set")
                 break
         projector.stop()
@@ -107,24 +109,23 @@ async def _serve(config: ProjectorConfig, projections: Sequence[Projection],
             log.info("%s; following the new set", e)
 
 
-async def _followable(config: ProjectorConfig, projections: Sequence[Projection]) -> list[Target]:
+async def _followable(config: ProjectorConfig, projections: Sequence[Projection],
+                      reported: set[str]) -> list[Target]:  # fmt: skip
+    """This code's ready and live versions; a version built by other code is reported once
+    (``reported``: those reported, updated here)."""
     async with await connect(config.database_url) as db:
         registered = await registry.versions(db)
     targets = registry.followed(registered, projections)
     mine = {(t.projection.name, t.version) for t in targets}
     others = {v.label for v in registered
               if v.status in registry.FOLLOWED and (v.projection, v.version) not in mine}
-    for label in sorted(others - _REPORTED):
+    for label in sorted(others - reported):
         # E.g. after an upgrade that changed a read model's tables: the old code's projector
         # follows it; this code needs its own version (csms projections build NAME).
         log.warning("%s was built by other code: this projector does not follow it", label)
-    _REPORTED.clear()
-    _REPORTED.update(others)
+    reported.clear()
+    reported.update(others)
     return targets
-
-
-_REPORTED: set[str] = set()
-"""The versions last reported as built by other code (reported once, not at every poll)."""
 
 
 async def _wait(stopping: asyncio.Event, seconds: float | None,
@@ -200,7 +201,7 @@ async def _until_ready(projector: Projector, running: asyncio.Task[None],
             if not ends:
                 continue
             progress.update(_done(projector, ends), _total(projector, ends))
-            if await projector.caught_up():
+            if await projector.caught_up(ends):
                 progress.update(_total(projector, ends), _total(projector, ends))
                 return True
     finally:

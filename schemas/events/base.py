@@ -87,10 +87,14 @@ class DomainEvent(BaseModel):
 
     type_name: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1
+    shared_fields: ClassVar[bool] = False
+    """True on a class that only states fields several event types share (not an event)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        if cls.__dict__.get("shared_fields", False):
+            return
         if "type_name" not in cls.__dict__:
             cls.type_name = cls.__name__
         key = (cls.type_name, cls.schema_version)

@@ -3,7 +3,7 @@ E01-E15, J01)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -23,9 +23,11 @@ class IdTokenAuthorized(DomainEvent):
     expires_at: WireTime | None
 
 
-class TransactionStarted(DomainEvent):
-    """A transaction started (1.6 StartTransaction, §4.8; 2.0.1 TransactionEvent Started, E01-E05).
-    """
+class _TransactionFacts(DomainEvent):
+    """What every transaction event states: which transaction, where, and the 2.0.1
+    TransactionEvent's own fields (null for 1.6)."""
+
+    shared_fields: ClassVar[bool] = True
 
     id: Annotated[int, Field(ge=1)]
     """CSMS-unique transaction id (1.6: the id sent to the station)."""
@@ -38,9 +40,22 @@ class TransactionStarted(DomainEvent):
     trigger_reason: str | None
     charging_state: str | None
     offline: bool
+
+
+class _TransactionFactsWithToken(_TransactionFacts):
+    """... and the token presented with the event, as authorized (null when none was)."""
+
+    shared_fields: ClassVar[bool] = True
+
     id_token: Annotated[str | None, Field(max_length=36)]
     id_token_type: str | None
     id_token_status: str | None
+
+
+class TransactionStarted(_TransactionFactsWithToken):
+    """A transaction started (1.6 StartTransaction, §4.8; 2.0.1 TransactionEvent Started, E01-E05).
+    """
+
     started_at: WireTime
     meter_start_wh: float | None
     reservation_id: int | None
@@ -49,25 +64,11 @@ class TransactionStarted(DomainEvent):
     """1.6: connector|idTag|timestamp, identifies a retried StartTransaction."""
 
 
-class TransactionUpdated(DomainEvent):
+class TransactionUpdated(_TransactionFactsWithToken):
     """A 2.0.1 TransactionEvent Updated (or a repeated Started), possibly for a transaction the
     CSMS never saw start.
     """
 
-    id: Annotated[int, Field(ge=1)]
-    """CSMS-unique transaction id (1.6: the id sent to the station)."""
-    transaction_id: Annotated[str, Field(max_length=36)]
-    """The transaction id as on the wire."""
-    ocpp_version: OcppVersionName
-    evse_id: int | None
-    connector_id: int | None
-    seq_no: int | None
-    trigger_reason: str | None
-    charging_state: str | None
-    offline: bool
-    id_token: Annotated[str | None, Field(max_length=36)]
-    id_token_type: str | None
-    id_token_status: str | None
     at: WireTime
     last_seq_no: int
     missing_seq_nos: tuple[int, ...]
@@ -75,20 +76,9 @@ class TransactionUpdated(DomainEvent):
     anomalies: tuple[Anomaly, ...]
 
 
-class TransactionEnded(DomainEvent):
+class TransactionEnded(_TransactionFacts):
     """A transaction ended (1.6 StopTransaction, §4.10; 2.0.1 TransactionEvent Ended, E06)."""
 
-    id: Annotated[int, Field(ge=1)]
-    """CSMS-unique transaction id (1.6: the id sent to the station)."""
-    transaction_id: Annotated[str, Field(max_length=36)]
-    """The transaction id as on the wire."""
-    ocpp_version: OcppVersionName
-    evse_id: int | None
-    connector_id: int | None
-    seq_no: int | None
-    trigger_reason: str | None
-    charging_state: str | None
-    offline: bool
     stopped_at: WireTime
     meter_start_wh: float | None
     meter_stop_wh: float | None
