@@ -273,16 +273,24 @@ local_list_versions = Table(
 
 # Indexes the API's queries rely on (built by the migrations; declared here so that
 # tests/infra/test_migrations.py can check the two agree).
-Index("station_notifications_by_station", station_notifications.c.station_id,
-      station_notifications.c.kind, station_notifications.c.at)
+Index(
+    "station_notifications_by_station",
+    station_notifications.c.station_id,
+    station_notifications.c.kind,
+    station_notifications.c.at,
+)
 Index("transactions_station_wire_id", transactions.c.station_id, transactions.c.transaction_id)
 Index("transactions_by_start", transactions.c.started_at, transactions.c.id)
 Index("transactions_by_status", transactions.c.status, transactions.c.station_id)
 Index("meter_values_by_transaction", meter_values.c.transaction_pk, meter_values.c.sampled_at)
 Index("meter_values_by_station", meter_values.c.station_id, meter_values.c.sampled_at)
 Index("calls_station_created", calls.c.station_id, calls.c.created_at)
-Index("one_live_version", projection_versions.c.projection, unique=True,
-      postgresql_where=projection_versions.c.status == "live")
+Index(
+    "one_live_version",
+    projection_versions.c.projection,
+    unique=True,
+    postgresql_where=projection_versions.c.status == "live",
+)
 
 # Station connections (projections/station_connections.py; no migration: a projection's first
 # version is created from these declarations, docs/ADDING_A_READ_MODEL.md).
@@ -301,5 +309,8 @@ station_connections = Table(
     Column("disconnected_at", DateTime(timezone=True)),
     Column("close_reason", Text),
 )
-Index("station_connections_by_station", station_connections.c.station_id,
-      station_connections.c.connected_at)
+Index(
+    "station_connections_by_station",
+    station_connections.c.station_id,
+    station_connections.c.connected_at,
+)

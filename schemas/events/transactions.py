@@ -7,7 +7,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from schemas.events.admin import TariffTarget
 from schemas.events.base import DomainEvent, EventPart, OcppVersionName, WireTime
+from schemas.tariffs import Tariff, TariffId
 
 Anomaly = Literal["meter_stop_below_start", "unknown_transaction", "meter_start_missing"]
 """What a transaction's data got wrong (docs/SESSIONS.md, "Anomalies")."""
@@ -53,8 +55,7 @@ class _TransactionFactsWithToken(_TransactionFacts):
 
 
 class TransactionStarted(_TransactionFactsWithToken):
-    """A transaction started (1.6 StartTransaction, §4.8; 2.0.1 TransactionEvent Started, E01-E05).
-    """
+    """A transaction started (1.6 StartTransaction, §4.8; 2.0.1 TransactionEvent Started, E01-E05)."""
 
     started_at: WireTime
     meter_start_wh: float | None
@@ -121,3 +122,24 @@ class MeterValuesReported(DomainEvent):
     connector_id: int | None
     source: Literal["MeterValues", "StopTransaction", "TransactionEvent"]
     samples: tuple[Sample, ...]
+
+
+class TariffApplied(DomainEvent):
+    """The processor priced a transaction: the tariff version its cost is rated by, carried
+    whole so the events log alone proves a price (OCPI 2.2.1 mod_tariffs: "a driver accepts
+    the tariff which is valid when they start"; OCPP 2.0.1 I01-I03). Emitted with the first
+    event of a transaction that a tariff applies to, and again if the token presented later
+    belongs to a group with a tariff of its own; the last one prices the whole session.
+    """
+
+    id: Annotated[int, Field(ge=1)]
+    """The CSMS transaction id."""
+    transaction_id: Annotated[str, Field(max_length=36)]
+    tariff_id: TariffId
+    tariff_version: Annotated[int, Field(ge=1)]
+    assigned_by: TariffTarget
+    group_id: Annotated[str | None, Field(max_length=36)]
+    """The token's group when ``assigned_by`` is ``token_group``."""
+    time_zone: str
+    """The station's IANA time zone when priced (UTC when it has none)."""
+    tariff: Tariff

@@ -18,7 +18,17 @@ from schemas.events import event_classes
 
 ROOT = Path(__file__).resolve().parents[3]
 
-ENFORCED = ["ocpp", "ingest", "processors", "projections", "api", "infra", "csms", "bench"]
+ENFORCED = [
+    "billing",
+    "ocpp",
+    "ingest",
+    "processors",
+    "projections",
+    "api",
+    "infra",
+    "csms",
+    "bench",
+]
 """Every product package; ``schemas`` too, but for ``schemas/events`` (the one place where
 the names are stated)."""
 
