@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -273,24 +274,16 @@ local_list_versions = Table(
 
 # Indexes the API's queries rely on (built by the migrations; declared here so that
 # tests/infra/test_migrations.py can check the two agree).
-Index(
-    "station_notifications_by_station",
-    station_notifications.c.station_id,
-    station_notifications.c.kind,
-    station_notifications.c.at,
-)
+Index("station_notifications_by_station", station_notifications.c.station_id,
+      station_notifications.c.kind, station_notifications.c.at)
 Index("transactions_station_wire_id", transactions.c.station_id, transactions.c.transaction_id)
 Index("transactions_by_start", transactions.c.started_at, transactions.c.id)
 Index("transactions_by_status", transactions.c.status, transactions.c.station_id)
 Index("meter_values_by_transaction", meter_values.c.transaction_pk, meter_values.c.sampled_at)
 Index("meter_values_by_station", meter_values.c.station_id, meter_values.c.sampled_at)
 Index("calls_station_created", calls.c.station_id, calls.c.created_at)
-Index(
-    "one_live_version",
-    projection_versions.c.projection,
-    unique=True,
-    postgresql_where=projection_versions.c.status == "live",
-)
+Index("one_live_version", projection_versions.c.projection, unique=True,
+      postgresql_where=projection_versions.c.status == "live")
 
 # Station connections (projections/station_connections.py; no migration: a projection's first
 # version is created from these declarations, docs/ADDING_A_READ_MODEL.md).
@@ -309,8 +302,161 @@ station_connections = Table(
     Column("disconnected_at", DateTime(timezone=True)),
     Column("close_reason", Text),
 )
+Index("station_connections_by_station", station_connections.c.station_id,
+      station_connections.c.connected_at)
+
+# Tariffs (projections/tariffs.py): the operator's tariffs, every version of each, what they
+# are assigned to, and the stations' pricing settings (StationConfigured time_zone and
+# cost_messages). No migration: created from these declarations.
+
+tariffs = Table(
+    "tariffs",
+    metadata,
+    Column("tariff_id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+    # The newest version.
+    Column("currency", String(3), nullable=False),
+    Column("body", JSONB, nullable=False),
+    # The newest version's OCPI Tariff object (schemas.tariffs.Tariff, JSON).
+    Column("event_id", Uuid, nullable=False),
+    # The TariffPublished event of the newest version (the API's write check).
+    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+tariff_versions = Table(
+    "tariff_versions",
+    metadata,
+    Column("tariff_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("body", JSONB, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+)
+
+tariff_assignments = Table(
+    "tariff_assignments",
+    metadata,
+    Column("target_key", Text, primary_key=True),
+    # "evse:<station>:<evse>", "station:<station>", "group:<group>" or "default"
+    Column("target", Text, nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH)),
+    Column("evse_id", Integer),
+    Column("group_id", String(36)),
+    Column("tariff_id", String(36), nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+)
+
+station_pricing = Table(
+    "station_pricing",
+    metadata,
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
+    Column("time_zone", Text),
+    Column("cost_messages", Boolean),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Billing (projections/billing.py): every session as rated, the readings it was rated from,
+# the tariff versions that priced sessions, and the CDRs. Versions of this projection are
+# how billing is re-rated (docs/BILLING.md, "Backfill").
+
+BILLING = "billing"
+"""The billing projection's name (``?projection_version=`` of the billing API)."""
+
+billing_sessions = Table(
+    "billing_sessions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    # The CSMS transaction id.
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
+    Column("transaction_id", String(36), nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("id_token", String(36)),
+    Column("id_token_type", Text),
+    Column("auth_method", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("stopped_at", DateTime(timezone=True)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # When the CSMS recorded the start (the backfill's seek point is found by it).
+    Column("status", Text, nullable=False),
+    # active, completed.
+    Column("tariff_id", String(36)),
+    Column("tariff_version", Integer),
+    Column("assigned_by", Text),
+    Column("time_zone", Text, nullable=False),
+    Column("currency", String(3)),
+    Column("meter", JSONB),
+    # billing.rating.Meter of the session (null while unpriced).
+    Column("cost_excl_vat", Numeric),
+    Column("cost_incl_vat", Numeric),
+    Column("energy_kwh", Numeric, nullable=False, server_default="0"),
+    Column("charging_hours", Numeric, nullable=False, server_default="0"),
+    Column("parking_hours", Numeric, nullable=False, server_default="0"),
+    Column("cdr_id", Text),
+    # The session's current CDR (the newest non-credit one).
+    Column("rerated", Boolean, nullable=False, server_default="false"),
+    # Rated by a backfill's tariff override rather than the tariff the processor applied.
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+billing_readings = Table(
+    "billing_readings",
+    metadata,
+    Column("session_id", BigInteger, primary_key=True),
+    Column("event_id", Uuid, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("energy_wh", Numeric),
+    Column("power_w", Numeric),
+    Column("current_a", Numeric),
+    Column("charging", Boolean),
+)
+
+billing_tariffs = Table(
+    "billing_tariffs",
+    metadata,
+    Column("tariff_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", JSONB, nullable=False),
+)
+
+cdrs = Table(
+    "cdrs",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("transaction_pk", BigInteger, nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("id_token", String(36)),
+    Column("auth_method", Text, nullable=False),
+    Column("start_date_time", DateTime(timezone=True), nullable=False),
+    Column("end_date_time", DateTime(timezone=True), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("tariff_id", String(36)),
+    Column("tariff_version", Integer),
+    Column("total_cost_excl_vat", Numeric, nullable=False),
+    Column("total_cost_incl_vat", Numeric),
+    Column("total_energy_kwh", Numeric, nullable=False),
+    Column("total_time_hours", Numeric, nullable=False),
+    Column("total_parking_hours", Numeric, nullable=False),
+    Column("credit", Boolean, nullable=False, server_default="false"),
+    Column("credit_reference_id", Text),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("body", JSONB, nullable=False),
+    # The OCPI 2.2.1 CDR object (billing.cdr.Cdr, JSON).
+)
+Index("cdrs_by_end", cdrs.c.end_date_time, cdrs.c.id)
+Index("cdrs_by_station", cdrs.c.station_id, cdrs.c.end_date_time)
+Index("cdrs_by_token", cdrs.c.id_token, cdrs.c.end_date_time)
+Index("cdrs_by_session", cdrs.c.transaction_pk)
+Index("billing_sessions_by_start", billing_sessions.c.started_at)
 Index(
-    "station_connections_by_station",
-    station_connections.c.station_id,
-    station_connections.c.connected_at,
+    "billing_sessions_active_on",
+    billing_sessions.c.station_id,
+    billing_sessions.c.connector_id,
+    postgresql_where=billing_sessions.c.status == "active",
 )

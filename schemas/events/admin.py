@@ -87,10 +87,9 @@ class TokenDeleted(DomainEvent):
     id_token: Annotated[str, Field(max_length=36, min_length=1)]
 
 
-TariffTarget = Literal["evse", "station", "token_group", "default"]
-"""What a tariff is assigned to; a session is priced by the first of these that has a
-tariff, in this order, except that a token group's tariff comes first (docs/BILLING.md,
-"Which tariff prices a session")."""
+TariffTarget = Literal["token_group", "evse", "station", "default"]
+"""What a tariff is assigned to: a session is priced by the first of these, in this order,
+that has a tariff (docs/BILLING.md, "Which tariff prices a session")."""
 
 
 class TariffPublished(DomainEvent):

@@ -55,7 +55,8 @@ class _TransactionFactsWithToken(_TransactionFacts):
 
 
 class TransactionStarted(_TransactionFactsWithToken):
-    """A transaction started (1.6 StartTransaction, §4.8; 2.0.1 TransactionEvent Started, E01-E05)."""
+    """A transaction started (1.6 StartTransaction, §4.8; 2.0.1 TransactionEvent Started, E01-E05).
+    """
 
     started_at: WireTime
     meter_start_wh: float | None
@@ -127,9 +128,9 @@ class MeterValuesReported(DomainEvent):
 class TariffApplied(DomainEvent):
     """The processor priced a transaction: the tariff version its cost is rated by, carried
     whole so the events log alone proves a price (OCPI 2.2.1 mod_tariffs: "a driver accepts
-    the tariff which is valid when they start"; OCPP 2.0.1 I01-I03). Emitted with the first
-    event of a transaction that a tariff applies to, and again if the token presented later
-    belongs to a group with a tariff of its own; the last one prices the whole session.
+    the tariff which is valid when they start"; OCPP 2.0.1 I01-I03). Emitted once, with the
+    transaction's TransactionStarted, when a tariff applies to it (docs/BILLING.md, "Which
+    tariff prices a session"); a token presented later does not re-price the session.
     """
 
     id: Annotated[int, Field(ge=1)]
