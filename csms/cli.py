@@ -8,7 +8,7 @@ import logging
 import resource
 import sys
 
-from csms import projection_commands
+from csms import billing_commands, projection_commands
 from csms.config import Settings
 
 SERVICES = ("gateway", "processor", "projector", "api")
@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("processor", help="run the Faust stream processor (restarted if it crashes)")
     sub.add_parser("processor-worker", help="run one Faust worker process, unsupervised")
     projection_commands.add_parsers(sub)
+    billing_commands.add_parsers(sub)
     sub.add_parser("api", help="run the admin API")
     return parser
 
@@ -71,6 +72,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             services.run_processor(settings)
         case "projector" | "projections":
             return projection_commands.run(args, settings)
+        case "billing":
+            return billing_commands.run(args, settings)
         case "api":
             services.run_api(settings)
     return 0

@@ -53,7 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def run(args: argparse.Namespace, settings: Settings) -> int:
     config = projector_config(settings)
     if args.command == "projector":
-        _until_signalled(lambda stop: service.serve(config, stop))
+        until_signalled(lambda stop: service.serve(config, stop))
         return 0
     try:
         return _action(args, config)
@@ -66,12 +66,12 @@ def _action(args: argparse.Namespace, config: ProjectorConfig) -> int:
     match args.action:
         case "list":
             lines = asyncio.run(service.listing(config))
-            print("\n".join(_columns(lines)))
+            print("\n".join(columns(lines)))
         case "build":
             labels = [p.name for p in discover()] if args.all else list(args.versions)
             if not labels:
                 raise LifecycleError("name the versions to build, or --all")
-            _until_signalled(lambda stop: service.build(config, labels, stop,
+            until_signalled(lambda stop: service.build(config, labels, stop,
                                                         follow=not args.detach))  # fmt: skip
         case "switch":
             print(asyncio.run(service.switch(config, args.name, args.version, args.wait)))
@@ -79,18 +79,18 @@ def _action(args: argparse.Namespace, config: ProjectorConfig) -> int:
             print(asyncio.run(service.drop(config, *registry.parse_label(args.version))))
         case "checksum":
             lines = asyncio.run(service.checksum(config, *registry.parse_label(args.version)))
-            print("\n".join(_columns(["table\trows\tmd5", *lines])))
+            print("\n".join(columns(["table\trows\tmd5", *lines])))
     return 0
 
 
-def _columns(lines: list[str]) -> list[str]:
+def columns(lines: list[str]) -> list[str]:
     rows = [line.split("\t") for line in lines]
     widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
             for row in rows]  # fmt: skip
 
 
-def _until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+def until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
     """Run ``main(stop)`` until it returns; SIGINT / SIGTERM set ``stop``."""
 
     async def runner() -> T:

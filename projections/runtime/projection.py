@@ -101,6 +101,17 @@ class Fold(Generic[W]):
 
 
 @dataclass(frozen=True, slots=True)
+class Batched:
+    """Event types whose events of a batch are handed to ``apply`` together, in log order,
+    after the batch's handlers and folds, with the version's build parameters
+    (:attr:`Target.params <projections.runtime.projector.Target.params>`): for rows that one
+    statement per event cannot keep (a session's rating reads what came before it), read and
+    written once per batch. Only for rows that no other event type writes."""
+
+    apply: Callable[[Cursor, Sequence[EventEnvelope[Any]], Mapping[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What every applied event tells, whatever its type: which station, when, and whether
     the station itself caused it (a frame) rather than the API or the CSMS's clock."""
@@ -127,12 +138,14 @@ class Projection:
     handlers: Handlers = field(default_factory=Handlers)
     folds: Mapping[type[DomainEvent], Fold[Any]] = field(default_factory=dict)
     bulk: Mapping[type[DomainEvent], Bulk] = field(default_factory=dict)
+    batched: Mapping[type[DomainEvent], Batched] = field(default_factory=dict)
     after_batch: AfterBatch | None = None
     """Called once per batch with every applied event (e.g. the stations' liveness)."""
     revision: int = 1
 
     def __post_init__(self) -> None:
-        kinds = (self.handlers.classes(), frozenset(self.folds), frozenset(self.bulk))
+        kinds = (self.handlers.classes(), frozenset(self.folds), frozenset(self.bulk),
+                 frozenset(self.batched))  # fmt: skip
         for i, a in enumerate(kinds):
             for b in kinds[i + 1 :]:
                 if a & b:
@@ -142,7 +155,8 @@ class Projection:
     @cached_property
     def handles(self) -> frozenset[type[DomainEvent]]:
         """Every event class this projection reads."""
-        return self.handlers.classes() | frozenset(self.folds) | frozenset(self.bulk)
+        return (self.handlers.classes() | frozenset(self.folds) | frozenset(self.bulk)
+                | frozenset(self.batched))  # fmt: skip
 
     @property
     def table_names(self) -> tuple[str, ...]:

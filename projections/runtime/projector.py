@@ -32,7 +32,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 from psycopg import AsyncConnection, sql
 
 from projections import ProjectionDropped, ProjectionError, StoreUnavailable
-from projections.runtime.projection import Apply, Bulk, Cursor, Fold, Projection, Seen
+from projections.runtime.projection import (
+    Apply,
+    Batched,
+    Bulk,
+    Cursor,
+    Fold,
+    Projection,
+    Seen,
+)
 from schemas.events import DomainEvent, EventEnvelope, EventError, event_from_json, latest_classes
 
 log = logging.getLogger(__name__)
@@ -50,6 +58,9 @@ class Target:
 
     projection: Projection
     version: int
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    """What the version is built with besides the code (``projection_versions.params``), e.g.
+    a billing backfill's tariff override; handed to the projection's batched handlers."""
 
     def __post_init__(self) -> None:
         if not _SCHEMA.match(self.schema):
@@ -337,6 +348,8 @@ async def _apply_target(db: AsyncConnection[object], target: Target, records: li
         for fold, pending in batch.folded.items():
             for write in pending.values():
                 await fold.perform(cur, write)
+        for batched, events in batch.batched.items():
+            await batched.apply(cur, events, target.params)
         if projection.after_batch is not None:
             await projection.after_batch(cur, seen)
     return batch
@@ -366,6 +379,10 @@ def _take(projection: Projection, record: _Record,
         fold = projection.folds.get(cls)
         if fold is not None:
             batch.fold(fold, event)
+            return None
+        batched = projection.batched.get(cls)
+        if batched is not None:
+            batch.batched.setdefault(batched, []).append(event)
             return None
     except (EventError, KeyError, TypeError, ValueError) as e:
         record.malformed(e)
@@ -450,10 +467,12 @@ def _seen(raw: Mapping[str, Any]) -> Seen:
 
 @dataclass(slots=True)
 class _Batch:
-    """What a target's part of a batch holds back: bulk rows, folded writes by key."""
+    """What a target's part of a batch holds back: bulk rows, folded writes by key, the
+    events of batched handlers."""
 
     gathered: dict[Bulk, list[str]] = field(default_factory=dict)
     folded: dict[Fold[Any], dict[Hashable, Any]] = field(default_factory=dict)
+    batched: dict[Batched, list[EventEnvelope[DomainEvent]]] = field(default_factory=dict)
 
     def gather(self, bulk: Bulk, rows: list[str]) -> None:
         self.gathered.setdefault(bulk, []).extend(rows)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection, sql
+from psycopg.types.json import Jsonb
 
 from projections import LifecycleError
 from projections.runtime.projection import Projection
@@ -48,6 +49,8 @@ class Version:
     created_at: datetime
     ready_at: datetime | None
     switched_at: datetime | None
+    params: Mapping[str, Any] | None = None
+    """What it is built with besides the code (:attr:`Target.params`)."""
 
     @property
     def label(self) -> str:
@@ -73,7 +76,7 @@ def followed(registered: Sequence[Version], projections: Sequence[Projection],
              statuses: Sequence[str] = FOLLOWED) -> list[Target]:  # fmt: skip
     """The registered versions in ``statuses`` that this code built."""
     code = {p.name: p for p in projections}
-    return [Target(code[v.projection], v.version) for v in registered
+    return [Target(code[v.projection], v.version, v.params or {}) for v in registered
             if v.status in statuses and v.projection in code
             and v.fingerprint == code[v.projection].fingerprint()]  # fmt: skip
 
@@ -115,6 +118,23 @@ async def create(db: AsyncConnection[object], projection: Projection, version: i
         elif existing.fingerprint != projection.fingerprint():
             raise LifecycleError(f"{existing.label} is being built by other code; "
                                  "drop it or build another version")  # fmt: skip
+
+
+async def create_within(db: AsyncConnection[object], projection: Projection, version: int,
+                        params: Mapping[str, Any]) -> None:  # fmt: skip
+    """A new ``building`` version with ``params``, in the caller's transaction (which holds
+    :func:`lock`): for a version whose tables the caller fills itself (a billing backfill's
+    fork)."""
+    if _find(await _registered(db), projection.name, version) is not None:
+        raise LifecycleError(f"{projection.name}@{version} exists already: drop it or choose "
+                             "another version")  # fmt: skip
+    await _create(db, projection, version, BUILDING, params)
+
+
+async def lock(db: AsyncConnection[object]) -> None:
+    """Hold the registry until the caller's transaction ends (versions created, switched and
+    dropped one at a time)."""
+    await db.execute("LOCK TABLE public.projection_versions IN SHARE ROW EXCLUSIVE MODE")
 
 
 async def next_version(db: AsyncConnection[object], projection: Projection) -> int:
@@ -237,7 +257,7 @@ async def _registered(db: AsyncConnection[object]) -> list[Version]:
     async with db.cursor() as cur:
         await cur.execute(
             "SELECT projection, version, status, fingerprint, created_at, ready_at,"
-            " switched_at FROM public.projection_versions ORDER BY projection, version"
+            " switched_at, params FROM public.projection_versions ORDER BY projection, version"
         )
         rows: list[Any] = await cur.fetchall()
     return [Version(*row) for row in rows]
@@ -248,16 +268,17 @@ def _find(registered: Sequence[Version], name: str, version: int) -> Version | N
 
 
 async def _create(db: AsyncConnection[object], projection: Projection, version: int,
-                  status: str) -> None:  # fmt: skip
+                  status: str, params: Mapping[str, Any] | None = None) -> None:  # fmt: skip
     schema = projection.schema(version)
     await db.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     for statement in projection.ddl(schema):
         await db.execute(sql.SQL(statement))  # DDL compiled from our own declarations
     await db.execute(
-        "INSERT INTO public.projection_versions (projection, version, status, fingerprint)"
-        " VALUES (%s, %s, %s, %s)",
-        (projection.name, version, status, projection.fingerprint()),
-    )
+        "INSERT INTO public.projection_versions"
+        " (projection, version, status, fingerprint, params) VALUES (%s, %s, %s, %s, %s)",
+        (projection.name, version, status, projection.fingerprint(),
+         None if params is None else Jsonb(dict(params))),
+    )  # fmt: skip
 
 
 async def _create_views(db: AsyncConnection[object], projection: Projection, version: int,

@@ -154,14 +154,27 @@ async def build(config: ProjectorConfig, labels: Sequence[str], stopping: asynci
             name, version = await _resolve(db, label)
             projection = projection_named(name)
             await registry.create(db, projection, version)
-            targets.append(Target(projection, version))
+            targets.append(await _target(db, projection, version))
     print(f"building {', '.join(t.label for t in targets)} from offset 0", flush=True)
     async with batch_friendly_collector():
-        return await _build(config, targets, stopping, follow=follow, progress=progress)
+        return await build_targets(config, targets, stopping, follow=follow, progress=progress)
 
 
-async def _build(config: ProjectorConfig, targets: list[Target], stopping: asyncio.Event, *,
+async def _target(db: AsyncConnection[object], projection: Projection, version: int) -> Target:
+    """The version as registered, with its params; a backfill that stopped before its replay
+    was done cannot be resumed by a build (its fork offsets would skip what it missed)."""
+    params = next((v.params or {} for v in await registry.versions(db)
+                   if (v.projection, v.version) == (projection.name, version)), {})  # fmt: skip
+    if params.get("replay") == "pending":
+        raise LifecycleError(f"{projection.name}@{version} is a backfill that stopped before its "
+                             "replay was done: drop it and run the backfill again")  # fmt: skip
+    return Target(projection, version, params)
+
+
+async def build_targets(config: ProjectorConfig, targets: list[Target], stopping: asyncio.Event, *,
                  follow: bool, progress: TextIO) -> list[Target]:  # fmt: skip
+    """Follow ``targets`` until they have caught up with the log, mark them ready, then go on
+    following the log live if ``follow``."""
     projector = Projector(bootstrap=config.bootstrap, database_url=config.database_url,
                           topics=config.topics, targets=targets,
                           batch_size=config.batch_size)  # fmt: skip

@@ -1,0 +1,449 @@
+"""The ``billing`` projection: every session rated under the tariff that priced it, the
+readings it was rated from, and its CDR once it ends (OCPI 2.2.1 mod_cdrs).
+
+A session's cost depends on everything before it (its rating state, :class:`billing.rating.
+Meter`), so its events of a batch are applied together (:class:`Batched`): the batch's
+sessions are read in one statement, rated in memory by the same pure functions the
+processor uses for the running cost on the station, and written back once. Rows are keyed by
+what the events carry, so a rebuild from offset 0 writes the same rows.
+
+A version may be built with a tariff override (its ``params``, set by ``csms billing
+backfill``): sessions that started in the override's period under its tariff are rated by
+the override's version instead of the one the processor applied (docs/BILLING.md,
+"Backfill").
+
+Which sessions get a CDR: those a tariff priced (a ``TariffApplied``), when they end. A
+session without a tariff is kept (energy, times) but has no cost and no CDR.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, LiteralString
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict
+
+from billing.cdr import AuthMethod, SessionFacts, build_cdr
+from billing.rating import Cost, Meter, Reading, close, observe, open_meter, price
+from billing.readings import readings_of
+from projections.runtime.projection import Batched, Cursor, Projection
+from schemas import readmodel
+from schemas.events import (
+    ConnectorStatusChanged,
+    DomainEvent,
+    EventEnvelope,
+    MeterValuesReported,
+    TariffApplied,
+    TransactionEnded,
+    TransactionStarted,
+    TransactionUpdated,
+)
+from schemas.tariffs import Tariff
+
+log = logging.getLogger(__name__)
+
+UTC_ZONE = "UTC"
+"""The time zone of a station that has none configured (StationConfigured.time_zone)."""
+
+_SESSION_COLUMNS: tuple[LiteralString, ...] = (
+    "id", "station_id", "transaction_id", "evse_id", "connector_id", "id_token",
+    "id_token_type", "auth_method", "started_at", "stopped_at", "recorded_at", "status",
+    "tariff_id", "tariff_version", "assigned_by", "time_zone", "currency", "meter",
+    "cost_excl_vat", "cost_incl_vat", "energy_kwh", "charging_hours", "parking_hours",
+    "cdr_id", "rerated", "updated_at",
+)  # fmt: skip
+_UPSERT_SESSION: LiteralString = (
+    "INSERT INTO billing_sessions (" + ", ".join(_SESSION_COLUMNS) + ") VALUES ("
+    + ", ".join(f"%({c})s" for c in _SESSION_COLUMNS) + ") ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _SESSION_COLUMNS if c != "id")
+)  # fmt: skip
+_SELECT_SESSIONS: LiteralString = (
+    "SELECT " + ", ".join(_SESSION_COLUMNS) + " FROM billing_sessions"
+    " WHERE id = ANY(%(ids)s::bigint[]) OR (status = 'active' AND (station_id, evse_id) IN"
+    " (SELECT * FROM unnest(%(stations)s::text[], %(evses)s::int[])))"
+)  # fmt: skip
+_CDR_COLUMNS: tuple[LiteralString, ...] = (
+    "id", "transaction_pk", "station_id", "evse_id", "connector_id", "id_token", "auth_method",
+    "start_date_time", "end_date_time", "currency", "tariff_id", "tariff_version",
+    "total_cost_excl_vat", "total_cost_incl_vat", "total_energy_kwh", "total_time_hours",
+    "total_parking_hours", "credit", "credit_reference_id", "issued_at", "body",
+)  # fmt: skip
+_INSERT_CDR: LiteralString = (
+    "INSERT INTO cdrs (" + ", ".join(_CDR_COLUMNS) + ") VALUES ("
+    + ", ".join(f"%({c})s" for c in _CDR_COLUMNS) + ") ON CONFLICT (id) DO NOTHING"
+)  # fmt: skip
+_INSERT_READINGS: LiteralString = (
+    "INSERT INTO billing_readings"
+    " (session_id, event_id, seq, at, energy_wh, power_w, current_a, charging)"
+    " SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::int[], %s::timestamptz[],"
+    " %s::numeric[], %s::numeric[], %s::numeric[], %s::boolean[])"
+    " ON CONFLICT DO NOTHING"
+)
+_SELECT_READINGS: LiteralString = (
+    "SELECT session_id, at, energy_wh, power_w, current_a, charging FROM billing_readings"
+    " WHERE session_id = ANY(%s::bigint[]) ORDER BY session_id, at, event_id, seq"
+)
+
+
+class Override(BaseModel):
+    """A backfill's tariff override (``params["override"]`` of a billing version): sessions
+    that started in [``since``, ``until``) under tariff ``tariff_id`` are rated by
+    ``version`` of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tariff_id: str
+    version: int
+    tariff: Tariff
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> Override | None:
+        raw = params.get("override")
+        return None if raw is None else cls.model_validate(raw)
+
+    def covers(self, tariff_id: str, started_at: datetime) -> bool:
+        return tariff_id == self.tariff_id and self.since <= started_at < self.until
+
+
+@dataclass(slots=True)
+class Session:
+    """One session of a batch: its row (columns of ``billing_sessions``), its rating state."""
+
+    row: dict[str, Any]
+    meter: Meter | None = None
+    tariff: Tariff | None = None
+    earlier: list[Reading] = field(default_factory=list)
+    """Readings stored before the session was priced (replayed into its meter then)."""
+    changed: bool = False
+
+    @property
+    def id(self) -> int:
+        return int(self.row["id"])
+
+
+@dataclass(slots=True)
+class _Writes:
+    readings: list[tuple[int, UUID, int, Reading]] = field(default_factory=list)
+    tariffs: dict[tuple[str, int], Tariff] = field(default_factory=dict)
+    cdrs: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Batch:
+    """The sessions one batch touches and what it writes."""
+
+    def __init__(self, sessions: dict[int, Session], override: Override | None,
+                 only: Set[int] | None) -> None:  # fmt: skip
+        self.sessions = sessions
+        self.override = override
+        self.only = only
+        self.writes = _Writes()
+
+    def wanted(self, session_id: int) -> bool:
+        return self.only is None or session_id in self.only
+
+    def apply(self, event: EventEnvelope[DomainEvent]) -> None:
+        data = event.data
+        if isinstance(data, ConnectorStatusChanged):
+            session = self.active_on(event.station_id, data.evse_id)
+            if session is not None:
+                self.read(session, event)
+            return
+        session_id = getattr(data, "id", None)
+        if session_id is None or not self.wanted(session_id):
+            return
+        if isinstance(data, TransactionStarted | TransactionUpdated | TransactionEnded):
+            session = self.session_of(event, data)
+        else:
+            found = self.sessions.get(session_id)
+            if found is None:
+                return  # meter values or a tariff of a session never seen: nothing to rate
+            session = found
+        if isinstance(data, TariffApplied):
+            self.priced(session, event, data)
+        elif isinstance(data, TransactionEnded):
+            self.ended(session, event, data)
+        else:
+            if isinstance(data, TransactionUpdated):
+                _merge_token(session, data)
+            self.read(session, event)
+
+    def active_on(self, station_id: str | None, evse_id: int) -> Session | None:
+        """The newest active session of ``evse_id`` (1.6: the connector) of the station."""
+        found = [s for s in self.sessions.values()
+                 if s.row["station_id"] == station_id and s.row["evse_id"] == evse_id
+                 and s.row["status"] == "active" and self.wanted(s.id)]  # fmt: skip
+        return max(found, key=lambda s: (s.row["started_at"], s.id), default=None)
+
+    def session_of(self, event: EventEnvelope[DomainEvent],
+                   data: TransactionStarted | TransactionUpdated | TransactionEnded) -> Session:
+        found = self.sessions.get(data.id)
+        if found is not None:
+            return found
+        at = data.started_at if isinstance(data, TransactionStarted) else event.occurred_at
+        session = Session(row={
+            "id": data.id, "station_id": event.station_id, "transaction_id": data.transaction_id,
+            "evse_id": data.evse_id, "connector_id": data.connector_id,
+            "id_token": getattr(data, "id_token", None),
+            "id_token_type": getattr(data, "id_token_type", None),
+            "auth_method": _auth_method(data), "started_at": at, "stopped_at": None,
+            "recorded_at": event.occurred_at, "status": "active", "tariff_id": None,
+            "tariff_version": None, "assigned_by": None, "time_zone": UTC_ZONE,
+            "currency": None, "meter": None, "cost_excl_vat": None, "cost_incl_vat": None,
+            "energy_kwh": Decimal(0), "charging_hours": Decimal(0),
+            "parking_hours": Decimal(0), "cdr_id": None, "rerated": False,
+            "updated_at": event.occurred_at,
+        }, changed=True)  # fmt: skip
+        self.sessions[data.id] = session
+        return session
+
+    def read(self, session: Session, event: EventEnvelope[DomainEvent]) -> None:
+        """The event's readings into the session (stored; rated while it is open)."""
+        readings = readings_of(event.data)
+        if not readings:
+            return
+        for seq, reading in enumerate(readings):
+            self.writes.readings.append((session.id, event.event_id, seq, reading))
+        session.row["updated_at"] = event.occurred_at
+        session.changed = True
+        if session.row["status"] != "active":
+            return  # late readings are kept, the CDR issued stays as it is
+        if session.meter is None or session.tariff is None:
+            session.earlier.extend(readings)
+            return
+        for reading in readings:
+            session.meter = observe(session.meter, session.tariff, reading)
+
+    def priced(self, session: Session, event: EventEnvelope[DomainEvent],
+               data: TariffApplied) -> None:  # fmt: skip
+        """OCPI 2.2.1 mod_tariffs: the tariff valid when the session starts prices it."""
+        if session.meter is not None:
+            return  # priced once (the processor emits one TariffApplied per transaction)
+        tariff, version = data.tariff, data.tariff_version
+        self.writes.tariffs[(data.tariff_id, version)] = tariff
+        started_at: datetime = session.row["started_at"]
+        rerated = self.override is not None and self.override.covers(data.tariff_id, started_at)
+        if rerated and self.override is not None:
+            tariff, version = self.override.tariff, self.override.version
+            self.writes.tariffs[(data.tariff_id, version)] = tariff
+        meter = open_meter(tariff, data.time_zone, started_at)
+        for reading in session.earlier:
+            meter = observe(meter, tariff, reading)
+        session.earlier = []
+        session.meter, session.tariff = meter, tariff
+        session.row.update(
+            tariff_id=data.tariff_id, tariff_version=version, assigned_by=data.assigned_by,
+            time_zone=data.time_zone, currency=tariff.currency, rerated=rerated,
+            updated_at=event.occurred_at,
+        )  # fmt: skip
+        session.changed = True
+
+    def ended(self, session: Session, event: EventEnvelope[DomainEvent],
+              data: TransactionEnded) -> None:  # fmt: skip
+        if session.row["status"] != "active":
+            return  # an end recorded already
+        stops = readings_of(data)
+        for seq, reading in enumerate(stops):
+            self.writes.readings.append((session.id, event.event_id, seq, reading))
+        session.row.update(stopped_at=data.stopped_at, status="completed",
+                           updated_at=event.occurred_at)  # fmt: skip
+        session.changed = True
+        if session.meter is None or session.tariff is None:
+            return  # unpriced: no cost, no CDR
+        stop = stops[-1] if stops else Reading(at=data.stopped_at)
+        session.meter = close(session.meter, session.tariff, stop)
+        cost = price(session.meter, session.tariff)
+        _costed(session, cost)
+        cdr_id = str(session.id)
+        session.row["cdr_id"] = cdr_id
+        self.writes.cdrs.append(_cdr_row(cdr_id, session, cost, event.occurred_at))
+
+    def finish(self) -> None:
+        """The running cost of every open priced session the batch touched."""
+        for session in self.sessions.values():
+            if (session.changed and session.row["status"] == "active"
+                    and session.meter is not None and session.tariff is not None):  # fmt: skip
+                _costed(session, price(session.meter, session.tariff))
+
+
+def _merge_token(session: Session, data: TransactionUpdated) -> None:
+    """A 2.0.1 token presented after the start (E02): the session's token from then on."""
+    if session.row["id_token"] is None and data.id_token is not None:
+        session.row.update(id_token=data.id_token, id_token_type=data.id_token_type)
+        session.changed = True
+
+
+def _auth_method(data: TransactionStarted | TransactionUpdated | TransactionEnded) -> AuthMethod:
+    """OCPI 2.2.1 AuthMethod: COMMAND for a remote start, WHITELIST for a session the station
+    authorized offline, else AUTH_REQUEST."""
+    if isinstance(data, TransactionStarted) and data.remote_start_id is not None:
+        return "COMMAND"
+    return "WHITELIST" if data.offline else "AUTH_REQUEST"
+
+
+def _costed(session: Session, cost: Cost) -> None:
+    session.row.update(
+        cost_excl_vat=cost.excl_vat, cost_incl_vat=cost.incl_vat, energy_kwh=cost.energy_kwh,
+        charging_hours=cost.charging_hours, parking_hours=cost.parking_hours,
+    )  # fmt: skip
+
+
+def _cdr_row(cdr_id: str, session: Session, cost: Cost, issued_at: datetime) -> dict[str, Any]:
+    row = session.row
+    assert session.tariff is not None
+    facts = SessionFacts(
+        transaction_pk=session.id, station_id=row["station_id"], evse_id=row["evse_id"],
+        connector_id=row["connector_id"], id_token=row["id_token"],
+        id_token_type=row["id_token_type"], auth_method=row["auth_method"],
+        start_date_time=row["started_at"], end_date_time=row["stopped_at"],
+    )  # fmt: skip
+    cdr = build_cdr(cdr_id, facts, session.tariff, row["tariff_version"], cost, issued_at)
+    return {
+        "id": cdr.id, "transaction_pk": session.id, "station_id": row["station_id"],
+        "evse_id": row["evse_id"], "connector_id": row["connector_id"],
+        "id_token": row["id_token"], "auth_method": cdr.auth_method,
+        "start_date_time": cdr.start_date_time, "end_date_time": cdr.end_date_time,
+        "currency": cdr.currency, "tariff_id": row["tariff_id"],
+        "tariff_version": row["tariff_version"], "total_cost_excl_vat": cdr.total_cost.excl_vat,
+        "total_cost_incl_vat": cdr.total_cost.incl_vat, "total_energy_kwh": cdr.total_energy,
+        "total_time_hours": cdr.total_time,
+        "total_parking_hours": cdr.total_parking_time or Decimal(0), "credit": cdr.credit,
+        "credit_reference_id": cdr.credit_reference_id, "issued_at": issued_at,
+        "body": Jsonb(cdr.model_dump(mode="json")),
+    }  # fmt: skip
+
+
+# -- reading and writing the batch's sessions ------------------------------------------------
+
+
+_TARIFFS: dict[tuple[str, int], Tariff] = {}
+"""Tariff versions by (id, version): immutable once published, so shared by every version of
+this projection (bounded: cleared when it grows past :data:`_TARIFF_CACHE`)."""
+_TARIFF_CACHE = 4096
+
+
+async def apply_billing(cur: Cursor, events: Sequence[EventEnvelope[DomainEvent]],
+                        params: Mapping[str, Any], *,
+                        only: Set[int] | None = None) -> None:  # fmt: skip
+    """Rate a batch's events (in log order) into the sessions they belong to. ``only``: touch
+    no session but these (a backfill's replay of the sessions it re-rates)."""
+    sessions = await _load(cur, events)
+    batch = _Batch(sessions, Override.of(params), only)
+    await _recall_earlier(cur, batch, events)
+    for event in events:
+        batch.apply(event)
+    batch.finish()
+    await _write(cur, batch)
+
+
+async def _apply(cur: Cursor, events: Sequence[EventEnvelope[Any]],
+                 params: Mapping[str, Any]) -> None:  # fmt: skip
+    await apply_billing(cur, events, params)
+
+
+async def _load(cur: Cursor, events: Sequence[EventEnvelope[DomainEvent]]) -> dict[int, Session]:
+    ids: set[int] = set()
+    places: set[tuple[str, int]] = set()
+    for event in events:
+        data = event.data
+        if isinstance(data, ConnectorStatusChanged):
+            if event.station_id is not None:
+                places.add((event.station_id, data.evse_id))
+        elif (session_id := getattr(data, "id", None)) is not None:
+            ids.add(session_id)
+    stations, evses = [p[0] for p in places], [p[1] for p in places]
+    await cur.execute(_SELECT_SESSIONS, {"ids": list(ids), "stations": stations, "evses": evses})
+    rows: list[Any] = await cur.fetchall()
+    sessions = {int(r[0]): Session(dict(zip(_SESSION_COLUMNS, r, strict=True))) for r in rows}
+    await _meters(cur, sessions)
+    return sessions
+
+
+async def _meters(cur: Cursor, sessions: dict[int, Session]) -> None:
+    """Each loaded session's meter and tariff (the tariffs not cached read in one query)."""
+    wanted = {(s.row["tariff_id"], s.row["tariff_version"]) for s in sessions.values()
+              if s.row["meter"] is not None}  # fmt: skip
+    missing = [k for k in wanted if k not in _TARIFFS]
+    if missing:
+        await cur.execute(
+            "SELECT tariff_id, version, body FROM billing_tariffs WHERE (tariff_id, version)"
+            " IN (SELECT * FROM unnest(%s::text[], %s::int[]))",
+            ([k[0] for k in missing], [k[1] for k in missing]),
+        )
+        fetched: list[Any] = await cur.fetchall()
+        if len(_TARIFFS) > _TARIFF_CACHE:
+            _TARIFFS.clear()
+        for tariff_id, version, body in fetched:
+            _TARIFFS[(tariff_id, version)] = Tariff.model_validate(body)
+    for session in sessions.values():
+        if session.row["meter"] is not None:
+            session.meter = Meter.model_validate(session.row["meter"])
+            session.tariff = _TARIFFS[(session.row["tariff_id"], session.row["tariff_version"])]
+
+
+async def _recall_earlier(cur: Cursor, batch: _Batch,
+                          events: Sequence[EventEnvelope[DomainEvent]]) -> None:  # fmt: skip
+    """The stored readings of sessions written unpriced by an earlier batch that this batch
+    prices (a TariffApplied that came in a later batch than its TransactionStarted)."""
+    late = [e.data.id for e in events if isinstance(e.data, TariffApplied)
+            and (s := batch.sessions.get(e.data.id)) is not None and s.meter is None]  # fmt: skip
+    if not late:
+        return
+    await cur.execute(_SELECT_READINGS, (late,))
+    rows: list[Any] = await cur.fetchall()
+    for session_id, at, energy, power, current, charging in rows:
+        batch.sessions[session_id].earlier.append(Reading(
+            at=at, energy_wh=energy, power_w=power, current_a=current, charging=charging))
+
+
+async def _write(cur: Cursor, batch: _Batch) -> None:
+    writes = batch.writes
+    if writes.tariffs:
+        for (tariff_id, version), tariff in writes.tariffs.items():
+            _TARIFFS.setdefault((tariff_id, version), tariff)
+        await cur.executemany(
+            "INSERT INTO billing_tariffs (tariff_id, version, body) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [(k[0], k[1], Jsonb(t.model_dump(mode="json"))) for k, t in writes.tariffs.items()],
+        )
+    changed = [s for s in batch.sessions.values() if s.changed]
+    if changed:
+        await cur.executemany(_UPSERT_SESSION, [_session_params(s) for s in changed])
+    if writes.readings:
+        await cur.execute(_INSERT_READINGS, _reading_columns(writes.readings))
+    if writes.cdrs:
+        await cur.executemany(_INSERT_CDR, writes.cdrs)
+
+
+def _session_params(session: Session) -> dict[str, Any]:
+    params = dict(session.row)
+    meter = session.meter
+    params["meter"] = None if meter is None else Jsonb(meter.model_dump(mode="json"))
+    return params
+
+
+def _reading_columns(readings: list[tuple[int, UUID, int, Reading]]) -> tuple[list[Any], ...]:
+    return (
+        [r[0] for r in readings], [r[1] for r in readings], [r[2] for r in readings],
+        [r[3].at for r in readings], [r[3].energy_wh for r in readings],
+        [r[3].power_w for r in readings], [r[3].current_a for r in readings],
+        [r[3].charging for r in readings],
+    )  # fmt: skip
+
+
+_RATED = Batched(_apply)
+PROJECTION = Projection(
+    readmodel.BILLING,
+    tables=(readmodel.billing_sessions, readmodel.billing_readings, readmodel.billing_tariffs,
+            readmodel.cdrs),
+    batched={cls: _RATED for cls in (TransactionStarted, TransactionUpdated, TransactionEnded,
+                                     MeterValuesReported, TariffApplied,
+                                     ConnectorStatusChanged)},
+)  # fmt: skip

@@ -1,0 +1,316 @@
+"""Billing backfills: re-rate a period of the log under another tariff version, into a new
+version of the billing projection beside the live one (docs/BILLING.md, "Backfill").
+
+The live version already holds every session rated; only the sessions that started in the
+period under the overridden tariff change. So a backfill does not rebuild from offset 0:
+
+1. **Seek.** The events log's offset of ``since − lookback`` in each partition (Kafka's
+   offsets for times: the records' timestamps are when the processor wrote them).
+2. **Fork.** In one transaction that holds the live version's offsets (its projector waits
+   meanwhile, so the copy is consistent with them): the new version's tables are created and
+   filled with the live version's rows, except those of the sessions to re-rate (recorded
+   after the seek point, started in the period, priced by the tariff); its offsets start at
+   the live version's (the *fork* offsets). It is registered ``building``, with the override
+   in its ``params``, so no projector service follows it yet.
+3. **Replay.** The log from the seek offsets to the fork offsets, only the events of the
+   sessions to re-rate, through the billing projection's own batch function, with the
+   override (progress bar).
+4. **Catch up.** The new version is then built like any other from its fork offsets to the
+   head of the log, with the override still applying to sessions of the period, and marked
+   ``ready``. ``csms billing diff`` compares it with the live one; ``csms projections switch
+   billing N`` makes it live; the old one stays readable until dropped.
+
+A session of the period whose start was recorded before the seek point (a station clock far
+off, or a session longer than the lookback) is not re-rated; the backfill counts them and
+says so (raise ``--lookback``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TextIO
+
+import orjson
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from psycopg import AsyncConnection, sql
+from psycopg.types.json import Jsonb
+
+from projections import LifecycleError
+from projections.billing import PROJECTION as BILLING
+from projections.billing import Override, apply_billing
+from projections.runtime import registry
+from projections.runtime.projector import Target, connect, topic_partitions
+from projections.runtime.service import (
+    Progress,
+    ProjectorConfig,
+    batch_friendly_collector,
+    build_targets,
+)
+from schemas.events import DomainEvent, EventEnvelope, EventError, event_from_json
+from schemas.tariffs import Tariff
+
+MARGIN = timedelta(minutes=1)
+"""Sessions recorded within this of the seek point are not re-rated (a record's timestamp
+and its event's occurred_at differ by the processor's send time)."""
+
+_HANDLED = frozenset(cls.type_name for cls in BILLING.handles)
+_BY_CONNECTOR = "ConnectorStatusChanged"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What to re-rate: sessions started in [since, until) under ``tariff_id``, by its
+    ``tariff_version``, into billing version ``version``."""
+
+    since: datetime
+    until: datetime
+    tariff_id: str
+    tariff_version: int
+    version: int
+    lookback: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    version: int
+    source: int
+    sessions: int
+    """Sessions re-rated."""
+    not_rerated: int
+    """Sessions of the period under the tariff recorded before the seek point."""
+    replayed: int
+    """Records of the log read from the seek offsets to the fork offsets."""
+    applied: int
+    """Events of those applied (the re-rated sessions')."""
+    replay_s: float
+
+    def lines(self) -> list[str]:
+        rate = self.replayed / self.replay_s if self.replay_s > 0 else 0.0
+        out = [
+            f"billing@{self.version} re-rated {self.sessions} sessions (forked from "
+            f"billing@{self.source}); replayed {self.replayed} records, applied "
+            f"{self.applied} events in {self.replay_s:.1f} s ({rate:.0f} records/s)"
+        ]
+        if self.not_rerated:
+            out.append(f"{self.not_rerated} sessions of the period were recorded before the "
+                       "seek point and were not re-rated: raise --lookback")  # fmt: skip
+        return out
+
+
+async def backfill(config: ProjectorConfig, events_topic: str, request: Request,
+                   stopping: asyncio.Event, progress: TextIO = sys.stderr) -> Report:  # fmt: skip
+    """Run the whole backfill (module docstring); returns once the new version is ready."""
+    async with await connect(config.database_url) as db:
+        source = await _live_version(db)
+        tariff = await _tariff(db, request.tariff_id, request.tariff_version)
+        seek_at = request.since - request.lookback
+        seek = await _offsets_for_time(config.bootstrap, events_topic, seek_at)
+        override = Override(tariff_id=request.tariff_id, version=request.tariff_version,
+                            tariff=tariff, since=request.since, until=request.until)  # fmt: skip
+        params: dict[str, Any] = {
+            "override": override.model_dump(mode="json"), "forked_from": source,
+            "lookback_s": request.lookback.total_seconds(), "replay": "pending",
+            "seek": {str(p): o for p, o in seek.items()},
+        }  # fmt: skip
+        fork = await _fork(db, source, request.version, params, override, seek_at + MARGIN)
+    print(f"billing@{request.version}: forked from billing@{source}; re-rating "
+          f"{len(fork.sessions)} sessions", flush=True)  # fmt: skip
+    async with batch_friendly_collector():
+        started = time.monotonic()
+        replayed, applied = await _replay(config, events_topic, request.version, params, seek,
+                                          fork, stopping, progress)  # fmt: skip
+        replay_s = time.monotonic() - started
+        if stopping.is_set():
+            raise LifecycleError(f"stopped during the replay: drop billing@{request.version} "
+                                 "and run the backfill again")  # fmt: skip
+        async with await connect(config.database_url) as db:
+            await _replayed(db, request.version)
+        params["replay"] = "done"
+        target = Target(BILLING, request.version, params)
+        await build_targets(config, [target], stopping, follow=False, progress=progress)
+    return Report(request.version, source, len(fork.sessions), fork.not_rerated, replayed,
+                  applied, replay_s)  # fmt: skip
+
+
+async def _live_version(db: AsyncConnection[object]) -> int:
+    live = [v for v in await registry.versions(db)
+            if v.projection == BILLING.name and v.status == registry.LIVE]  # fmt: skip
+    if not live:
+        raise LifecycleError("billing has no live version to fork from")
+    return live[0].version
+
+
+async def _tariff(db: AsyncConnection[object], tariff_id: str, version: int) -> Tariff:
+    """The tariff version from the tariffs read model (every published version is kept)."""
+    async with db.cursor() as cur:
+        await cur.execute(
+            "SELECT body FROM public.tariff_versions WHERE tariff_id = %s AND version = %s",
+            (tariff_id, version),
+        )
+        row: Any = await cur.fetchone()
+    await db.commit()
+    if row is None:
+        raise LifecycleError(f"tariff {tariff_id} has no version {version}")
+    return Tariff.model_validate(row[0])
+
+
+async def _offsets_for_time(bootstrap: str, topic: str, at: datetime) -> dict[int, int]:
+    """Each partition's first offset at or after ``at`` (its end when none is)."""
+    tps = await topic_partitions(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    await consumer.start()
+    try:
+        found = await consumer.offsets_for_times({tp: int(at.timestamp() * 1000) for tp in tps})
+        ends = await consumer.end_offsets(tps)
+    finally:
+        await consumer.stop()
+    return {tp.partition: (found[tp].offset if found.get(tp) is not None else ends[tp])
+            for tp in tps}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Fork:
+    sessions: frozenset[int]
+    stations: frozenset[str]
+    not_rerated: int
+    offsets: Mapping[tuple[str, int], int]
+    """The new version's first offsets: the live version's at the fork."""
+
+
+_COPIED = {
+    "billing_sessions": "id", "billing_readings": "session_id", "cdrs": "transaction_pk",
+    "billing_tariffs": None,
+}  # fmt: skip
+
+
+async def _fork(db: AsyncConnection[object], source: int, version: int,
+                params: Mapping[str, Any], override: Override,
+                recorded_after: datetime) -> _Fork:  # fmt: skip
+    """Step 2 of the module docstring, in one transaction."""
+    old, new = BILLING.schema(source), BILLING.schema(version)
+    async with db.transaction():
+        await registry.lock(db)
+        async with db.cursor() as cur:
+            await cur.execute(
+                "SELECT topic, partition, next_offset FROM public.projection_offsets"
+                " WHERE projection = %s AND version = %s FOR UPDATE",
+                (BILLING.name, source),
+            )
+            held: list[Any] = await cur.fetchall()
+            offsets = {(str(t), int(p)): int(o) for t, p, o in held}
+            chosen, late = await _chosen(cur, old, override, recorded_after)
+        await registry.create_within(db, BILLING, version, params)
+        for table, key in _COPIED.items():
+            keep = sql.SQL("") if key is None else sql.SQL(
+                " WHERE {} <> ALL(%s::bigint[])").format(sql.Identifier(key))  # fmt: skip
+            await db.execute(
+                sql.SQL("INSERT INTO {}.{} SELECT * FROM {}.{}").format(
+                    sql.Identifier(new), sql.Identifier(table), sql.Identifier(old),
+                    sql.Identifier(table)) + keep,
+                () if key is None else ([s for s, _ in chosen],),
+            )  # fmt: skip
+        await db.execute(
+            "INSERT INTO public.projection_offsets"
+            " (projection, version, topic, partition, next_offset)"
+            " SELECT projection, %s, topic, partition, next_offset FROM public.projection_offsets"
+            " WHERE projection = %s AND version = %s",
+            (version, BILLING.name, source),
+        )
+    return _Fork(frozenset(s for s, _ in chosen), frozenset(st for _, st in chosen), late,
+                 offsets)  # fmt: skip
+
+
+async def _chosen(cur: Any, schema: str, override: Override,
+                  recorded_after: datetime) -> tuple[list[tuple[int, str]], int]:  # fmt: skip
+    """The sessions to re-rate (id, station), and how many of the period were recorded too
+    early to be."""
+    await cur.execute(
+        sql.SQL("SELECT id, station_id, recorded_at >= %s FROM {}.billing_sessions"
+                " WHERE tariff_id = %s AND started_at >= %s AND started_at < %s").format(
+            sql.Identifier(schema)),
+        (recorded_after, override.tariff_id, override.since, override.until),
+    )  # fmt: skip
+    rows: list[Any] = await cur.fetchall()
+    return [(int(r[0]), str(r[1])) for r in rows if r[2]], sum(1 for r in rows if not r[2])
+
+
+async def _replay(config: ProjectorConfig, topic: str, version: int, params: Mapping[str, Any],
+                  seek: Mapping[int, int], fork: _Fork, stopping: asyncio.Event,
+                  out: TextIO) -> tuple[int, int]:  # fmt: skip
+    """Step 3: the re-rated sessions' events between the seek and fork offsets."""
+    ends = {p: fork.offsets.get((topic, p), 0) for p in seek}
+    todo = {TopicPartition(topic, p): ends[p] for p in seek if seek[p] < ends[p]}
+    total = sum(ends[tp.partition] - seek[tp.partition] for tp in todo)
+    replayed = applied = 0
+    progress = Progress(out)
+    if not todo or not fork.sessions:
+        progress.update(total, total)
+        progress.close()
+        return 0, 0
+    consumer = AIOKafkaConsumer(bootstrap_servers=config.bootstrap,
+                                isolation_level="read_committed", enable_auto_commit=False,
+                                max_partition_fetch_bytes=4 << 20)  # fmt: skip
+    await consumer.start()
+    try:
+        consumer.assign(list(todo))
+        for tp in todo:
+            consumer.seek(tp, seek[tp.partition])
+        async with await connect(config.database_url) as db:
+            while todo and not stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=config.batch_size)
+                for tp, records in batches.items():
+                    wanted = [r for r in records if r.offset < todo.get(tp, -1)]
+                    replayed += len(wanted)
+                    applied += await _apply(db, version, params, wanted, fork)
+                for tp in [tp for tp, end in todo.items() if await consumer.position(tp) >= end]:
+                    del todo[tp]
+                    consumer.pause(tp)
+                progress.update(replayed, total)
+    finally:
+        await consumer.stop()
+        progress.close()
+    return replayed, applied
+
+
+async def _apply(db: AsyncConnection[object], version: int, params: Mapping[str, Any],
+                 records: list[ConsumerRecord[bytes, bytes]], fork: _Fork) -> int:  # fmt: skip
+    events = [e for r in records if (e := _event(r, fork)) is not None]
+    if not events:
+        return 0
+    async with db.transaction(), db.cursor() as cur:
+        await cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(
+            sql.Identifier(BILLING.schema(version))))  # fmt: skip
+        await apply_billing(cur, events, params, only=fork.sessions)
+    return len(events)
+
+
+def _event(record: ConsumerRecord[bytes, bytes], fork: _Fork) -> EventEnvelope[DomainEvent] | None:
+    """The record's event if it belongs to a re-rated session (read from its JSON before it
+    is decoded whole: most records of the period belong to other sessions)."""
+    try:
+        raw = orjson.loads(record.value or b"")
+        kind = raw["type"]
+        if kind not in _HANDLED:
+            return None
+        if kind == _BY_CONNECTOR:
+            if raw["station_id"] not in fork.stations:
+                return None
+        elif raw["data"].get("id") not in fork.sessions:
+            return None
+        return event_from_json(raw)
+    except (orjson.JSONDecodeError, EventError, KeyError, TypeError, AttributeError):
+        return None  # the projector reports malformed records; a backfill skips them
+
+
+async def _replayed(db: AsyncConnection[object], version: int) -> None:
+    await db.execute(
+        "UPDATE public.projection_versions SET params = params || %s"
+        " WHERE projection = %s AND version = %s",
+        (Jsonb({"replay": "done"}), BILLING.name, version),
+    )
+    await db.commit()
