@@ -169,6 +169,9 @@ projection_versions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("ready_at", DateTime(timezone=True)),
     Column("switched_at", DateTime(timezone=True)),
+    # What it is built with besides the code, e.g. a billing backfill's tariff override
+    # (migration 0006; null: nothing).
+    Column("params", JSONB),
 )
 
 projection_offsets = Table(
