@@ -26,7 +26,7 @@ from bench.station_sim import (
 )
 from ocpp import OcppVersion, serialize
 from processors.core.decision import Context, TransactionIds
-from processors.core.reference import Token
+from processors.core.reference import TariffBook, Token
 from processors.core.state import StationState, evolve_all
 from processors.dispatch import decide_record
 from schemas.envelopes import Direction, FrameRecord, RecordKind
@@ -63,8 +63,9 @@ def session_calls(sim: SimStation, meter_values: int) -> Iterator[tuple[str, dic
 class Simulator:
     """Runs station lives through ``decide_record``; yields the events they cause."""
 
-    def __init__(self, topic: str = "bench.frames") -> None:
+    def __init__(self, topic: str = "bench.frames", tariffs: TariffBook | None = None) -> None:
         self.topic = topic
+        self.tariffs = tariffs or TariffBook()
         self.offset = 0
         self.next_seq = 1
         self.records = 0
@@ -99,6 +100,7 @@ class Simulator:
             station_id=sim.station_id, version=OcppVersion(sim.version), now=datetime.now(UTC),
             causation_id=f"{self.topic}/0/{self.offset}", correlation_id=f"m{self.offset}",
             tokens=_lookup, transaction_ids=TransactionIds(0, 1, self.next_seq),
+            tariffs=self.tariffs,
         )  # fmt: skip
         start = time.perf_counter()
         decision = decide_record(current, record, ctx)
@@ -119,9 +121,12 @@ class Simulator:
         yield from decision.events
 
 
-def generate(count: int, *, meter_values: int = 10) -> Iterator[EventEnvelope[DomainEvent]]:
-    """At least ``count`` events from as many 1.6 and 2.0.1 station lives as it takes."""
-    sim = Simulator()
+def generate(
+    count: int, *, meter_values: int = 10, tariffs: TariffBook | None = None
+) -> Iterator[EventEnvelope[DomainEvent]]:
+    """At least ``count`` events from as many 1.6 and 2.0.1 station lives as it takes
+    (sessions priced by ``tariffs`` where it assigns one)."""
+    sim = Simulator(tariffs=tariffs)
     produced, n = 0, 0
     while produced < count:
         version = V16 if n % 2 else V201
