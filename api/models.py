@@ -8,6 +8,19 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
+from ocpp import STATION_ID_MAX_LENGTH
+from schemas.events import TariffTarget, TimeZoneName
+from schemas.tariffs import (
+    DisplayText,
+    EnergyMix,
+    Price,
+    Tariff,
+    TariffElement,
+    TariffId,
+    TariffType,
+    UtcTime,
+)
+
 RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
 TokenType = Literal["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
                     "NoAuthorization"]  # fmt: skip
@@ -44,6 +57,10 @@ class StationPublic(BaseModel):
     last_seen_at: datetime | None
     registration_status: RegistrationStatus
     security_profile: int | None
+    time_zone: str | None = Field(default=None, description="IANA time zone; null: never "
+                                  "set (tariffs' local times are then read in UTC).")
+    cost_messages: bool | None = Field(default=None, description="Whether the station is "
+                                       "sent its running and final cost; null: never set.")
     evses: list[EvsePublic] = []
 
 
@@ -59,6 +76,11 @@ class StationConfigIn(BaseModel):
         "(OCPP 2.0.1 passwordString). Stored salted-hashed, never returned.",
     )  # fmt: skip
     registration_status: RegistrationStatus | None = None
+    time_zone: TimeZoneName = Field(default=None, examples=["Europe/Amsterdam"],
+                                    description="IANA time zone of the station (tariff "
+                                    "restrictions' local times); null clears it.")
+    cost_messages: bool | None = Field(default=None, description="Send the station its "
+                                       "running and final cost; null clears it.")
 
 
 class TokenIn(BaseModel):
@@ -156,6 +178,72 @@ class ConnectionPublic(BaseModel):
     connected_at: datetime
     disconnected_at: datetime | None = Field(description="null while it is open.")
     close_reason: str | None
+
+
+class TariffIn(BaseModel):
+    """``PUT /api/v1/tariffs/{id}``: an OCPI 2.2.1 Tariff object (mod_tariffs "Tariff
+    Object") without the fields the CSMS sets: ``id`` (the path), ``country_code`` and
+    ``party_id`` (the CPO's, from the configuration) and ``last_updated`` (the time of the
+    write). Amounts are JSON numbers or strings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")]
+    type: TariffType | None = None
+    tariff_alt_text: tuple[DisplayText, ...] = ()
+    tariff_alt_url: Annotated[str, Field(max_length=255)] | None = None
+    min_price: Price | None = None
+    max_price: Price | None = None
+    elements: Annotated[tuple[TariffElement, ...], Field(min_length=1)]
+    start_date_time: UtcTime | None = None
+    end_date_time: UtcTime | None = None
+    energy_mix: EnergyMix | None = None
+
+
+class TariffPublic(BaseModel):
+    """A tariff's newest version (``tariffs`` read model); amounts are decimal strings."""
+
+    tariff_id: str
+    version: int = Field(description="1, 2, ...: one more for every PUT.")
+    deleted: bool
+    published_at: datetime = Field(description="When this version was published.")
+    updated_at: datetime = Field(description="When it was last published or deleted.")
+    tariff: Tariff
+
+
+class TariffVersionPublic(BaseModel):
+    """One version of a tariff, as published (``tariff_versions`` read model)."""
+
+    tariff_id: str
+    version: int
+    published_at: datetime
+    tariff: Tariff
+
+
+class TariffAssignmentIn(BaseModel):
+    """``PUT /api/v1/tariff-assignments``: which sessions ``tariff_id`` prices. ``evse``
+    needs ``station_id`` and ``evse_id``, ``station`` needs ``station_id``, ``token_group``
+    needs ``group_id``, ``default`` needs none; a field the target does not use is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: TariffTarget
+    station_id: Annotated[str, StringConstraints(min_length=1,
+                                                 max_length=STATION_ID_MAX_LENGTH)] | None = None
+    evse_id: Annotated[int, Field(ge=1, description="1.6: the connector id.")] | None = None
+    group_id: IdToken | None = None
+    tariff_id: TariffId
+
+
+class TariffAssignmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    target: TariffTarget
+    station_id: str | None
+    evse_id: int | None
+    group_id: str | None
+    tariff_id: str
+    assigned_at: datetime
 
 
 class ErrorBody(BaseModel):

@@ -1,16 +1,18 @@
-"""Stations: read from the ``stations`` and ``connectors`` read models; configured through
-``StationConfigured`` admin events (read-your-writes)."""
+"""Stations: read from the ``stations`` and ``connectors`` read models (and the pricing
+settings from ``station_pricing``); configured through ``StationConfigured`` admin events
+(read-your-writes)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
-from sqlalchemy import RowMapping, func, select
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from sqlalchemy import RowMapping, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.deps import DbDep, WriterDep
+from api.admin_log import AdminLogError, Position
+from api.deps import DbDep, Writer, WriterDep
 from api.models import (
     ConnectionPublic,
     ConnectorPublic,
@@ -20,20 +22,30 @@ from api.models import (
     StationConfigIn,
     StationPublic,
 )
+from api.routes.tariffs import TARIFFS
 from ocpp import STATION_ID_MAX_LENGTH, STATION_ID_PATTERN
 from schemas.credentials import hash_password
 from schemas.events import StationConfigured
-from schemas.readmodel import STATIONS, connectors, station_connections, stations
+from schemas.readmodel import STATIONS, connectors, station_connections, station_pricing, stations
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 
 # A new station must have an identity the gateway accepts (ocpp.identifiers).
 StationId = Annotated[str, Path(max_length=STATION_ID_MAX_LENGTH)]
 NewStationId = Annotated[str, Path(pattern=STATION_ID_PATTERN)]
+PRICING_FIELDS = frozenset({"time_zone", "cost_messages"})
+"""What the ``tariffs`` projection shows of a StationConfigured (``station_pricing``)."""
+
+
+def with_pricing() -> Select[Any]:
+    """Stations with their pricing settings (null where never set)."""
+    p = station_pricing.c
+    joined = stations.outerjoin(station_pricing, p.station_id == stations.c.station_id)
+    return select(stations, p.time_zone, p.cost_messages).select_from(joined)
 
 
 async def load_station(db: AsyncConnection, station_id: str) -> StationPublic | None:
-    row = (await db.execute(select(stations).where(stations.c.station_id == station_id))).first()
+    row = (await db.execute(with_pricing().where(stations.c.station_id == station_id))).first()
     if row is None:
         return None
     return (await with_evses(db, [row._mapping]))[0]
@@ -70,17 +82,29 @@ async def get_station(station_id: StationId, db: DbDep) -> StationPublic:
 @router.put("/{station_id}", responses={504: {"model": ErrorBody}, 503: {"model": ErrorBody}})
 async def put_station(station_id: NewStationId, body: StationConfigIn, db: DbDep,
                       writer: WriterDep) -> StationPublic:  # fmt: skip
-    """Configure a station (registration status, security profile, password); returns the
-    station once the read model shows the change."""
+    """Configure a station (registration status, security profile, password, time zone,
+    cost messages); returns the station once the read models show the change. Only the
+    fields given change; ``time_zone`` or ``cost_messages`` given as null are cleared."""
     password = body.password
     event = StationConfigured(
-        **body.model_dump(exclude={"password"}),
+        **body.model_dump(exclude={"password"}, exclude_unset=True),
         password_hash=hash_password(password.get_secret_value()) if password else None,
     )
-    await writer.write(event, station_id, station_id, shown_by=STATIONS)
+    at = await writer.write(event, station_id, station_id, shown_by=STATIONS)
+    if body.model_fields_set & PRICING_FIELDS:
+        await wait_shown(writer, TARIFFS, at)
     station = await load_station(db, station_id)
     assert station is not None  # projected: the wait above returned
     return station
+
+
+async def wait_shown(writer: Writer, projection: str, at: Position) -> None:
+    """Until a second projection shows the event the writer appended (504 otherwise)."""
+    try:
+        await writer.log.wait_projected(writer.engine, projection, at, writer.timeout_s)
+    except AdminLogError as e:
+        detail = "written, but the read model has not caught up yet"
+        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, detail) from e
 
 
 @router.get("")
@@ -90,7 +114,7 @@ async def list_stations(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[StationPublic]:
     total = (await db.execute(select(func.count()).select_from(stations))).scalar_one()
-    query = select(stations).order_by(stations.c.station_id).offset(offset).limit(limit)
+    query = with_pricing().order_by(stations.c.station_id).offset(offset).limit(limit)
     rows = [r._mapping for r in (await db.execute(query)).all()]
     return Page[StationPublic](items=await with_evses(db, rows), total=total, offset=offset,
                                limit=limit)  # fmt: skip
