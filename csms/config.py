@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     call_response_timeout_s: float = Field(default=30.0, gt=0)
     pipe_tick_interval_s: float = Field(default=1.0, gt=0)
     call_default_expiry_s: int = Field(default=3600, ge=1)
+    # At most this often (on the station's meter time) a priced transaction's running cost is
+    # sent to a station with cost messages on (2.0.1 CostUpdated, 1.6 RunningCost).
+    cost_update_interval_s: float = Field(default=60.0, gt=0)
 
     projector_batch_size: int = Field(default=1000, ge=1)
 

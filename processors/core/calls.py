@@ -8,7 +8,10 @@ Pure glue between the records the processor consumes and :mod:`processors.core.p
   call it answers, checked against the action's response schema, then handed to the
   action's result handler (:mod:`processors.core.results`) for domain events;
 - a connection opened or closed → :func:`decide_link` (called with the state *after* the
-  connection event): a call in flight on a closed connection ends, queued calls go out.
+  connection event): a call in flight on a closed connection ends, queued calls go out;
+- a handler's own call (e.g. the running cost of a transaction, OCPP 2.0.1 I02) →
+  :func:`queue_call`: queued in the Pipe like an operator's, so it obeys the same rules (one
+  call in flight, response timeout, expiry, validation at send time).
 
 Each returns a :class:`Decision` whose ``send`` is the Call to route to the gateway that
 holds the station's current connection; the agent commits it with the events and the new
@@ -20,12 +23,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import timedelta
+from typing import Any
+from uuid import uuid5
 
 import ocpp
 from ocpp import CallError, CallResult, OcppVersion
 from processors import InvalidCommand
 from processors.core import pipe
-from processors.core.decision import Context, Decision
+from processors.core.decision import EVENT_NAMESPACE, Context, Decision
 from processors.core.pipe import Link, Pipe, PipeCall
 from processors.core.results import RESULT_HANDLERS
 from processors.core.state import StationState
@@ -52,6 +57,18 @@ def decide_command(state: StationState, command: CommandRecord, ctx: Context) ->
             decided = pipe.decide_cancel(state.pipe, str(command.call_id))
         case CommandKind.TICK:
             decided = pipe.decide_tick(state.pipe, link(state), ctx.now, response_timeout(ctx))
+    return Decision(events=envelopes(decided.events, ctx), send=decided.send)
+
+
+def queue_call(state: StationState, ctx: Context, action: str, payload: dict[str, Any], *,
+               expires_in: timedelta) -> Decision:  # fmt: skip
+    """A call the CSMS itself decided on while handling ``ctx``'s record: queued (and sent at
+    once if the Pipe is free), built for the version the station speaks. Its id is derived
+    from the record and the action, so reprocessing the record queues the same call."""
+    call = PipeCall(call_id=str(uuid5(EVENT_NAMESPACE, f"{ctx.causation_id}#call#{action}")),
+                    action=action, payload=payload, created_at=ctx.now,
+                    expires_at=ctx.now + expires_in, ocpp_version=ctx.version.value)  # fmt: skip
+    decided = pipe.decide_request(state.pipe, call, link(state), ctx.now)
     return Decision(events=envelopes(decided.events, ctx), send=decided.send)
 
 

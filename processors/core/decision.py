@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 
 from ocpp import Call, CallError, CallResult, OcppModel, OcppVersion, to_payload
 from ocpp.timestamps import format_datetime, parse_datetime
-from processors.core.reference import Token
+from processors.core.reference import TariffBook, Token
 from schemas.events import DomainEvent, EventEnvelope, envelope
 
 # Event ids are derived from what caused them, so reprocessing a record yields the same ids.
@@ -34,6 +34,9 @@ class HandlerConfig:
     heartbeat_interval_s: int = 300
     boot_retry_interval_s: int = 60
     call_response_timeout_s: float = 30.0
+    cost_update_interval_s: float = 60.0
+    """At most this often (on the station's meter time) a running cost is sent: OCPP 2.0.1
+    CostUpdated (I02), OCPP 1.6 California Pricing RunningCost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class Context:
     config: HandlerConfig = field(default_factory=HandlerConfig)
     tokens: TokenLookup = _no_tokens
     transaction_ids: TransactionIds = field(default_factory=TransactionIds)
+    tariffs: TariffBook = field(default_factory=TariffBook)
 
     def event(self, data: E, *, seq: int = 0) -> EventEnvelope[E]:
         """``data`` as an event caused by the current record. Its id is derived from the cause,

@@ -14,6 +14,7 @@ from ocpp.v16.responses import AuthorizeResponse
 from processors.core.authorization import Authorization, authorize
 from processors.core.decision import Context, Decision, answer
 from processors.core.state import StationState
+from processors.ocpp16 import cost_messages
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,11 @@ def _parent_id_tag(auth: Authorization) -> str | None:
 
 
 def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
-    """§4.1: answer Authorize.req with the token's IdTagInfo."""
+    """§4.1: answer Authorize.req with the token's IdTagInfo; then, for a station with cost
+    messages on, the user's price (California Pricing SetUserPrice, no connector known yet)."""
     req = AuthorizeRequest.model_validate(call.payload)
     auth = authorize(req.id_tag, None, ctx)
     event = ctx.event(auth.event())
     reply = AuthorizeResponse(id_tag_info=id_tag_info(auth))
-    return Decision(events=(event,), reply=answer(call, reply))
+    price = cost_messages.set_user_price(state, auth, None, ctx)
+    return Decision(events=(event, *price.events), reply=answer(call, reply), send=price.send)

@@ -26,7 +26,8 @@ from processors.core.meter_values import (
     number,
 )
 from processors.core.state import StationState
-from schemas.events import Sample
+from processors.ocpp16 import cost_messages
+from schemas.events import DomainEvent, EventEnvelope, Sample
 
 
 def stored_samples(meter_values: Sequence[MeterValue], ctx: Context) -> list[Sample]:
@@ -55,7 +56,8 @@ def _sample(sv: SampledValue, at: datetime) -> Sample:
 
 
 def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decision:
-    """§4.7: MeterValues.req, optionally for a transaction; answered empty."""
+    """§4.7: MeterValues.req, optionally for a transaction; answered empty. The meter values
+    of a priced transaction may bring its running cost (California Pricing RunningCost)."""
     req = MeterValuesRequest.model_validate(call.payload)
     wire = None if req.transaction_id is None else str(req.transaction_id)
     txn = state.transactions.get(wire) if wire is not None else None
@@ -63,4 +65,7 @@ def decide_meter_values(state: StationState, call: Call, ctx: Context) -> Decisi
     event = meter_values_event(ctx, stored_samples(req.meter_value, ctx), source="MeterValues",
                                id=csms_id, transaction_id=wire, evse_id=req.connector_id,
                                connector_id=req.connector_id)  # fmt: skip
-    return Decision(events=(event,), reply=answer(call, MeterValuesResponse()))
+    events: tuple[EventEnvelope[DomainEvent], ...] = (event,)
+    running = Decision() if wire is None else cost_messages.running_cost(state, events, wire, ctx)
+    return Decision(events=(*events, *running.events), reply=answer(call, MeterValuesResponse()),
+                    send=running.send)  # fmt: skip

@@ -13,6 +13,10 @@
 - A StopTransaction for a transaction the CSMS does not know is still recorded, under a
   fresh CSMS id, flagged ``unknown_transaction``; one for a transaction that just ended is
   a retry: same answer, nothing new recorded.
+- Tariff and cost: a StartTransaction resolves the transaction's tariff (``TariffApplied``
+  with its ``TransactionStarted``, :mod:`processors.core.tariffs`); a station with cost
+  messages on gets the California Pricing messages (:mod:`processors.ocpp16.cost_messages`):
+  SetUserPrice after the start, FinalCost after the stop.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from processors.core.authorization import authorize
 from processors.core.decision import Context, Decision, answer
 from processors.core.meter_values import meter_values_event
 from processors.core.state import OpenTransaction, StationState
+from processors.core.tariffs import tariff_applied
 from processors.core.transactions import UNKNOWN_TRANSACTION, energy_wh
+from processors.ocpp16 import cost_messages
 from processors.ocpp16.authorization import id_tag_info
 from processors.ocpp16.meter_values import stored_samples
 from schemas.events import DomainEvent, EventEnvelope, TransactionEnded, TransactionStarted
@@ -54,8 +60,12 @@ def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
         reservation_id=req.reservation_id, remote_start_id=None, seq_no=None,
         charging_state=None, trigger_reason=None, offline=False, start_key=key,
     ))  # fmt: skip
+    applied = tariff_applied(state, event.data, ctx)
+    price = cost_messages.set_user_price(state, auth, req.connector_id, ctx)
     reply = StartTransactionResponse(id_tag_info=id_tag_info(auth), transaction_id=csms_id)
-    return Decision(events=(event,), reply=answer(call, reply), transaction_ids_used=1)
+    events = (event, *([applied] if applied is not None else []), *price.events)
+    return Decision(events=events, reply=answer(call, reply), transaction_ids_used=1,
+                    send=price.send)  # fmt: skip
 
 
 def decide_stop(state: StationState, call: Call, ctx: Context) -> Decision:
@@ -68,14 +78,16 @@ def decide_stop(state: StationState, call: Call, ctx: Context) -> Decision:
     if txn is None and state.ended_id(wire) is not None:
         return Decision(reply=reply)  # a retry of the stop just recorded
     csms_id = txn.id if txn is not None else ctx.transaction_ids.nth(0)
-    events: list[EventEnvelope[DomainEvent]] = [ctx.event(_ended(req, txn, csms_id, ctx))]
+    ended = _ended(req, txn, csms_id, ctx)
+    events: list[EventEnvelope[DomainEvent]] = [ctx.event(ended)]
     if req.transaction_data:
         events.append(meter_values_event(
             ctx, stored_samples(req.transaction_data, ctx), source="StopTransaction", id=csms_id,
             transaction_id=wire, evse_id=txn.evse_id if txn else None,
             connector_id=txn.connector_id if txn else None,
         ))  # fmt: skip
-    return Decision(events=tuple(events), reply=reply,
+    final = cost_messages.final_cost_message(state, txn, ended, ctx)
+    return Decision(events=(*events, *final.events), reply=reply, send=final.send,
                     transaction_ids_used=0 if txn is not None else 1)  # fmt: skip
 
 

@@ -9,9 +9,10 @@ from ocpp.v201.datatypes import IdTokenInfoType, IdTokenType
 from ocpp.v201.enums import AuthorizationStatusEnumType, IdTokenEnumType
 from ocpp.v201.requests import AuthorizeRequest
 from ocpp.v201.responses import AuthorizeResponse
-from processors.core.authorization import Authorization, authorize
+from processors.core.authorization import ACCEPTED, Authorization, authorize
 from processors.core.decision import Context, Decision, answer
 from processors.core.state import StationState
+from processors.ocpp201 import costs
 
 
 def id_token_info(auth: Authorization) -> IdTokenInfoType:
@@ -26,10 +27,14 @@ def id_token_info(auth: Authorization) -> IdTokenInfoType:
 
 
 def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
-    """C01: answer AuthorizeRequest with the token's IdTokenInfo. (ISO 15118 certificate
-    checks, C07, are not offered: no certificateStatus is returned.)"""
+    """C01: answer AuthorizeRequest with the token's IdTokenInfo, and I01.FR.01: the tariff
+    of an authorized token in its personalMessage. (ISO 15118 certificate checks, C07, are
+    not offered: no certificateStatus is returned.)"""
     req = AuthorizeRequest.model_validate(call.payload)
     auth = authorize(req.id_token.id_token, req.id_token.type.value, ctx)
     event = ctx.event(auth.event())
-    reply = AuthorizeResponse(id_token_info=id_token_info(auth))
+    info = id_token_info(auth)
+    if auth.status == ACCEPTED:
+        info = costs.with_tariff(info, auth, costs.tariff_for_token(auth, ctx), state, ctx)
+    reply = AuthorizeResponse(id_token_info=info)
     return Decision(events=(event,), reply=answer(call, reply))

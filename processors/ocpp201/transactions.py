@@ -14,6 +14,10 @@ E01-E15, and E07/E08 for offline events).
   stop reading below the start one is flagged ``meter_stop_below_start``, no energy summed.
 - ``idTokenInfo`` is answered whenever the request carried an ``idToken`` (E01 /
   TransactionEventResponse: "SHALL be sent when the request contained an idToken").
+- Tariff and cost (block I, :mod:`processors.ocpp201.costs`): the first event seen of a
+  transaction resolves its tariff (``TariffApplied`` with its ``TransactionStarted``); the
+  answer carries the tariff as ``personalMessage`` (I01) and, on Ended, the ``totalCost``
+  (I03); an Updated event with a reading may queue a ``CostUpdated`` call (I02).
 """
 
 from __future__ import annotations
@@ -30,13 +34,16 @@ from processors.core.authorization import Authorization, authorize
 from processors.core.decision import Context, Decision, answer
 from processors.core.meter_values import energy_register_wh, meter_values_event
 from processors.core.state import MAX_MISSING_SEQ_NOS, OpenTransaction, StationState
+from processors.core.tariffs import tariff_applied
 from processors.core.transactions import METER_START_MISSING, UNKNOWN_TRANSACTION, energy_wh
+from processors.ocpp201 import costs
 from processors.ocpp201.authorization import id_token_info
 from processors.ocpp201.meter_values import stored_samples
 from schemas.events import (
     DomainEvent,
     EventEnvelope,
     Sample,
+    TariffApplied,
     TransactionEnded,
     TransactionStarted,
     TransactionUpdated,
@@ -63,24 +70,46 @@ def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> D
     req = TransactionEventRequest.model_validate(call.payload)
     token = req.id_token
     auth = None if token is None else authorize(token.id_token, token.type.value, ctx)
-    info = None if auth is None else id_token_info(auth)
-    reply = answer(call, TransactionEventResponse(id_token_info=info))
     wire = req.transaction_info.transaction_id
     txn = state.transactions.get(wire)
     last_seq, missing, seen = track_seq(txn, req.seq_no)
     if seen or (txn is None and state.ended_id(wire) is not None):
-        return Decision(reply=reply)  # a resent event, or one of a transaction just ended
+        # A resent event, or one of a transaction just ended.
+        return Decision(reply=answer(call, _response(state, txn, None, auth, None, ctx)))
     csms_id, used = (txn.id, 0) if txn is not None else (ctx.transaction_ids.nth(0), 1)
     samples = stored_samples(req.meter_value or (), ctx)
     common = _common(req, txn, csms_id, ctx)
     fact = _fact(req, txn, common, auth, samples, (last_seq, missing), ctx)
     events: list[EventEnvelope[DomainEvent]] = [ctx.event(fact)]
+    applied = tariff_applied(state, fact, ctx) if isinstance(fact, TransactionStarted) else None
+    if applied is not None:
+        events.append(applied)
     if samples:
         events.append(meter_values_event(
             ctx, samples, source="TransactionEvent", id=csms_id, transaction_id=wire,
             evse_id=common["evse_id"], connector_id=common["connector_id"],
         ))  # fmt: skip
-    return Decision(events=tuple(events), reply=reply, transaction_ids_used=used)
+    reply = answer(call, _response(state, txn, fact, auth, applied, ctx))
+    running = Decision()
+    if isinstance(fact, TransactionUpdated) and not req.offline:
+        running = costs.cost_updated(state, events, wire, ctx)  # I02
+    return Decision(events=(*events, *running.events), reply=reply, transaction_ids_used=used,
+                    send=running.send)  # fmt: skip
+
+
+def _response(state: StationState, txn: OpenTransaction | None, fact: DomainEvent | None,
+              auth: Authorization | None, applied: EventEnvelope[TariffApplied] | None,
+              ctx: Context) -> TransactionEventResponse:  # fmt: skip
+    """idTokenInfo (with the tariff, I01) when the request carried a token; the final cost
+    on Ended (I03)."""
+    info = None
+    if auth is not None:
+        tariff = applied.data.tariff if applied else costs.transaction_tariff(txn, ctx)
+        info = costs.with_tariff(id_token_info(auth), auth, tariff, state, ctx)
+    total = None
+    if isinstance(fact, TransactionEnded):
+        total = costs.total_cost(state, txn, fact, ctx)
+    return TransactionEventResponse(id_token_info=info, total_cost=total)
 
 
 def _fact(req: TransactionEventRequest, txn: OpenTransaction | None, common: dict[str, Any],

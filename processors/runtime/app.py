@@ -10,6 +10,12 @@ Tables (docs/SESSIONS.md):
   and its admin ``StationConfigured`` events (the admin topic is co-partitioned with the
   frames log: same key, same partition count);
 - ``tokens`` (global, key = id token): the operator's tokens, from admin token events;
+- ``tariffs`` (global): every published version of every tariff (``<id>@<version>`` → the
+  OCPI Tariff) and each tariff's newest version and whether it is withdrawn (``<id>``), from
+  ``TariffPublished`` / ``TariffDeleted``;
+- ``tariff-assignments`` (global, key = the target: ``group:<id>``, ``evse:<station>:<evse>``,
+  ``station:<station>``, ``default``): the tariff id assigned, from ``TariffAssigned`` /
+  ``TariffUnassigned`` (:mod:`processors.core.reference`);
 - ``transaction-seq`` (key = frames partition): the CSMS transaction-id counter of each
   partition (:class:`processors.core.decision.TransactionIds`);
 - ``pipe-deadlines`` (key = station id): when the station's Pipe next needs a tick (a
@@ -25,8 +31,9 @@ whose deadline passed (docs/CALLS.md).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import faust
@@ -36,7 +43,7 @@ from pydantic import ValidationError
 from ocpp import CloseCode, OcppVersion, serialize
 from processors.core import calls
 from processors.core.decision import Context, Decision, TransactionIds
-from processors.core.reference import Token
+from processors.core.reference import TariffBook, Token, apply_tariff_event
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
 from processors.runtime.clock import PipeClock
@@ -55,6 +62,10 @@ from schemas.events import (
     EventEnvelope,
     EventError,
     StationConfigured,
+    TariffAssigned,
+    TariffDeleted,
+    TariffPublished,
+    TariffUnassigned,
     TokenDeleted,
     TokenUpserted,
     decode_event,
@@ -73,7 +84,8 @@ def create_app(config: ProcessorConfig) -> faust.App:
                         partitions=config.partitions, **raw)  # fmt: skip
     tables = _tables(app, config)
     writes = ChangelogWrites()
-    attach(writes, tables.states, tables.tokens, tables.seqs, tables.deadlines)
+    attach(writes, tables.states, tables.tokens, tables.seqs, tables.deadlines, tables.tariffs,
+           tables.assignments)  # fmt: skip
     out = _Output(app, config.topics)
 
     @app.agent(sources)
@@ -133,10 +145,14 @@ def _tables(app: faust.App, config: ProcessorConfig) -> Tables:
                        key_type=str, value_type=int),
         deadlines=app.Table("pipe-deadlines", default=None, partitions=config.partitions,
                             key_type=str, value_type=str),
+        tariffs=app.GlobalTable("tariffs", default=None, partitions=config.partitions,
+                                key_type=str),
+        assignments=app.GlobalTable("tariff-assignments", default=None,
+                                    partitions=config.partitions, key_type=str),
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Tables:
     """The agent's Faust tables (mappings of JSON values, see the module docstring)."""
 
@@ -144,6 +160,13 @@ class Tables:
     tokens: Any
     seqs: Any
     deadlines: Any
+    tariffs: Any = field(default_factory=dict)
+    assignments: Any = field(default_factory=dict)
+
+    @cached_property
+    def book(self) -> TariffBook:
+        """The tariffs as the handlers read them (parsed versions cached for the process)."""
+        return TariffBook(self.tariffs, self.assignments)
 
     def state(self, station_id: str) -> StationState:
         stored = self.states.get(station_id)
@@ -165,6 +188,8 @@ def apply_admin(value: bytes, tables: Tables) -> None:
             tables.tokens[upserted.id_token] = Token.issued(upserted).model_dump(mode="json")
         case TokenDeleted() as deleted if deleted.id_token in tables.tokens:
             del tables.tokens[deleted.id_token]
+        case TariffPublished() | TariffDeleted() | TariffAssigned() | TariffUnassigned():
+            apply_tariff_event(tables.tariffs, tables.assignments, admin.data)
 
 
 def _admin(event: EventT[Any], tables: Tables) -> None:
@@ -231,6 +256,7 @@ async def _process(event: EventT[Any], tables: Tables, out: _Output,
         now=datetime.now(UTC), causation_id=frame_causation(msg.topic, msg.partition, msg.offset),
         correlation_id=_correlation(record), config=config.handlers, tokens=tables.token,
         transaction_ids=TransactionIds(msg.partition, config.partitions, next_seq),
+        tariffs=tables.book,
     )  # fmt: skip
     decision = decide_record(state, record, ctx)
     # Table writes first: they join the same Kafka transaction as the sends below.
@@ -258,6 +284,7 @@ async def _process_command(event: EventT[Any], tables: Tables, out: _Output,
         version=OcppVersion(state.ocpp_version or OcppVersion.V16.value), now=datetime.now(UTC),
         causation_id=frame_causation(msg.topic, msg.partition, msg.offset),
         correlation_id=command.call_id or command.kind.value, config=config.handlers,
+        tariffs=tables.book,
     )  # fmt: skip
     try:
         decision = calls.decide_command(state, command, ctx)
@@ -271,7 +298,7 @@ async def _process_command(event: EventT[Any], tables: Tables, out: _Output,
 def _store(tables: Tables, key: str, state: StationState, decision: Decision,
            ctx: Context) -> StationState:  # fmt: skip
     """The station's new state into its table; its Pipe deadline too when the Pipe changed."""
-    new_state = evolve_all(state, decision.events)
+    new_state = evolve_all(state, decision.events, ctx.tariffs.version)
     if new_state == state:
         return state
     tables.states[key] = new_state.model_dump(mode="json")

@@ -15,10 +15,15 @@ from schemas.events import (
     DomainEvent,
     EventError,
     StationConfigured,
+    TariffAssigned,
+    TariffDeleted,
+    TariffPublished,
+    TariffUnassigned,
     TokenDeleted,
     TokenUpserted,
     envelope,
 )
+from tests.processors.conftest import energy_element, tariff
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -56,3 +61,34 @@ def test_tokens_are_issued_changed_and_withdrawn() -> None:
 def test_a_record_that_is_no_event_is_refused() -> None:
     with pytest.raises(EventError):
         apply_admin(b'{"type": "NoSuchEvent"}', tables())
+
+
+def test_station_configured_sets_time_zone_and_cost_messages_only_when_given() -> None:
+    t = tables()
+    apply_admin(record(StationConfigured(time_zone="America/Los_Angeles", cost_messages=True),
+                       "CP-1"), t)  # fmt: skip
+    state = t.state("CP-1")
+    assert (state.time_zone, state.cost_messages) == ("America/Los_Angeles", True)
+    apply_admin(record(StationConfigured(registration_status="Pending"), "CP-1"), t)
+    state = t.state("CP-1")
+    assert (state.time_zone, state.cost_messages) == ("America/Los_Angeles", True)
+    assert state.registration_status == "Pending"
+    apply_admin(record(StationConfigured(cost_messages=None), "CP-1"), t)  # back to the default
+    state = t.state("CP-1")
+    assert (state.time_zone, state.cost_messages) == ("America/Los_Angeles", None)
+
+
+def test_tariff_events_fill_the_tariff_tables_and_a_lost_race_is_ignored() -> None:
+    t = tables()
+    apply_admin(record(TariffPublished(version=1, tariff=tariff("T1")), "T1"), t)
+    apply_admin(record(TariffPublished(version=1, tariff=tariff("T1", energy_element("9"))),
+                       "T1"), t)  # fmt: skip
+    apply_admin(record(TariffAssigned(target="station", station_id="CP-1", tariff_id="T1"),
+                       "CP-1"), t)  # fmt: skip
+    applied = t.book.assigned("station:CP-1")
+    assert applied is not None and applied.version == 1
+    assert applied.tariff.elements == tariff("T1").elements
+    apply_admin(record(TariffDeleted(tariff_id="T1"), "T1"), t)
+    assert t.book.assigned("station:CP-1") is None
+    apply_admin(record(TariffUnassigned(target="station", station_id="CP-1"), "CP-1"), t)
+    assert t.assignments == {}
