@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from api.admin_log import AdminLog
 from api.command_log import CommandLog
 from api.deps import require_token
-from api.routes import calls, station_settings, stations, tokens, transactions
+from api.routes import calls, station_settings, stations, tariffs, tokens, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,10 @@ class ApiConfig:
     write_timeout_s: float = 10.0
     commands_topic: str = "csms.commands"
     call_default_expiry_s: int = 3600
+    # The CPO that owns the tariffs the API publishes (OCPI 2.2.1 mod_tariffs "Tariff
+    # Object": country_code, ISO 3166-1 alpha-2, and party_id, ISO 15118 CPO id).
+    cpo_country_code: str = "NL"
+    cpo_party_id: str = "CSM"
 
 
 def create_app(config: ApiConfig) -> FastAPI:
@@ -57,6 +61,8 @@ def create_app(config: ApiConfig) -> FastAPI:
         transactions.router,
         calls.router,
         station_settings.router,
+        tariffs.router,
+        tariffs.assignments,
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     api_token: str | None = Field(default=None, repr=False, min_length=16)
     # How long a write endpoint waits for the projection to show its change (then 504).
     api_write_timeout_s: float = Field(default=10.0, gt=0)
+    # The CPO that owns the tariffs the API publishes (OCPI 2.2.1 mod_tariffs "Tariff
+    # Object" country_code: ISO 3166-1 alpha-2; party_id: the ISO 15118 CPO id).
+    cpo_country_code: str = Field(default="NL", pattern=r"^[A-Z]{2}$")
+    cpo_party_id: str = Field(default="CSM", pattern=r"^[A-Z0-9]{3}$")
 
     heartbeat_interval_s: int = Field(default=300, ge=1)
     boot_retry_interval_s: int = Field(default=60, ge=1)

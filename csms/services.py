@@ -104,5 +104,6 @@ def run_api(settings: Settings) -> None:
         write_timeout_s=settings.api_write_timeout_s,
         commands_topic=Topics(settings.topic_prefix).commands,
         call_default_expiry_s=settings.call_default_expiry_s,
+        cpo_country_code=settings.cpo_country_code, cpo_party_id=settings.cpo_party_id,
     ))  # fmt: skip
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
