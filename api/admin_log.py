@@ -88,9 +88,13 @@ class KafkaLog:
 class AdminLog(KafkaLog):
     """The API's producer of admin events."""
 
-    async def append(self, event: DomainEvent, key: str, station_id: str | None,
-                     request_id: str) -> Position:  # fmt: skip
-        recorded = envelope(event, event_id=uuid.uuid4(), station_id=station_id,
+    async def append(
+        self, event: DomainEvent, key: str, station_id: str | None, request_id: str, *,
+        event_id: uuid.UUID | None = None,
+    ) -> Position:
+        """Append ``event`` (as ``event_id`` when given: a writer that checks afterwards
+        whether its own record is the one the read model shows)."""
+        recorded = envelope(event, event_id=event_id or uuid.uuid4(), station_id=station_id,
                             occurred_at=datetime.now(UTC), causation_id=f"api/{request_id}",
                             correlation_id=request_id)  # fmt: skip
         return await self._append(recorded.encode(), key)

@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from api.admin_log import AdminLog
 from api.command_log import CommandLog
 from api.deps import require_token
-from api.routes import calls, station_settings, stations, tariffs, tokens, transactions
+from api.routes import (
+    billing,
+    calls,
+    station_settings,
+    stations,
+    tariffs,
+    tokens,
+    transactions,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         transactions.router,
         calls.router,
         station_settings.router,
+        billing.router,
         tariffs.router,
         tariffs.assignments,
     ):

@@ -44,10 +44,12 @@ class Writer:
         self.timeout_s: float = request.app.state.config.write_timeout_s
 
     async def write(self, event: DomainEvent, key: str, station_id: str | None, *,
-                    shown_by: str) -> Position:  # fmt: skip
-        """Append ``event`` and wait until the projection ``shown_by`` shows it."""
+                    shown_by: str, event_id: uuid.UUID | None = None) -> Position:  # fmt: skip
+        """Append ``event`` (with ``event_id`` when given) and wait until the projection
+        ``shown_by`` shows it."""
         try:
-            at = await self.log.append(event, key, station_id, uuid.uuid4().hex)
+            at = await self.log.append(event, key, station_id, uuid.uuid4().hex,
+                                       event_id=event_id)  # fmt: skip
         except LogUnavailable as e:
             detail = "the admin log is unavailable; nothing was written"
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail) from e

@@ -155,7 +155,7 @@ async def on_configured(cur: Cursor, event: EventEnvelope[StationConfigured]) ->
 
 
 PROJECTION = Projection(
-    "tariffs",
+    readmodel.TARIFFS,
     tables=(readmodel.tariffs, readmodel.tariff_versions, readmodel.tariff_assignments,
             readmodel.station_pricing),
     handlers=handles,

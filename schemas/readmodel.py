@@ -6,7 +6,7 @@ version of that projection has its own copy in schema ``<projection>_v<version>`
 from these declarations, and schema ``public`` has a view of the same name onto the live
 version's copy, which is what the API and the gateway read. Only :data:`STABLE` are tables
 of ``public`` itself. The projections' names, for readers waiting on one:
-:data:`STATIONS`, :data:`TOKENS`.
+:data:`STATIONS`, :data:`TOKENS`, :data:`TARIFFS`, :data:`BILLING`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ STATIONS = "stations"
 """The projection of ``stations`` (admin ``StationConfigured`` events land there)."""
 TOKENS = "tokens"
 """The projection of ``tokens`` (admin token events land there)."""
+TARIFFS = "tariffs"
+"""The projection of ``tariffs`` (admin tariff events and stations' pricing settings)."""
 
 metadata = MetaData()
 

@@ -22,11 +22,17 @@ from api.models import (
     StationConfigIn,
     StationPublic,
 )
-from api.routes.tariffs import TARIFFS
 from ocpp import STATION_ID_MAX_LENGTH, STATION_ID_PATTERN
 from schemas.credentials import hash_password
 from schemas.events import StationConfigured
-from schemas.readmodel import STATIONS, connectors, station_connections, station_pricing, stations
+from schemas.readmodel import (
+    STATIONS,
+    TARIFFS,
+    connectors,
+    station_connections,
+    station_pricing,
+    stations,
+)
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 

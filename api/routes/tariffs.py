@@ -16,6 +16,7 @@ body's ``tariff_id`` is what is wrong, not the resource addressed).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -46,11 +47,8 @@ from schemas.events import (
     TariffTarget,
     TariffUnassigned,
 )
-from schemas.readmodel import tariff_assignments, tariff_versions, tariffs
+from schemas.readmodel import TARIFFS, tariff_assignments, tariff_versions, tariffs
 from schemas.tariffs import Tariff
-
-TARIFFS = "tariffs"
-"""The projection that shows the tariff admin events (and the stations' pricing)."""
 
 
 class ExactJsonRequest(Request):
@@ -146,9 +144,12 @@ async def load_version(db: AsyncConnection, tariff_id: str,
     return None if row is None else version_public(row._mapping)
 
 
-def same_tariff(a: Tariff, b: Tariff) -> bool:
-    """Whether two tariffs are the same publication (compared as written to the log)."""
-    return a.model_dump(mode="json") == b.model_dump(mode="json")
+async def published_by(db: AsyncConnection, tariff_id: str, version: int) -> uuid.UUID | None:
+    """The event that published this version (the one the read model applied)."""
+    v = tariff_versions.c
+    query = select(v.event_id).where(v.tariff_id == tariff_id, v.version == version)
+    found: uuid.UUID | None = (await db.execute(query)).scalar_one_or_none()
+    return found
 
 
 @router.put("/{tariff_id}", status_code=status.HTTP_200_OK, responses={
@@ -166,10 +167,11 @@ async def put_tariff(tariff_id: TariffIdPath, body: TariffIn, request: Request,
     current = await load_tariff(db, tariff_id, include_deleted=True)
     await db.rollback()  # end the read transaction; the write is waited for below
     version = 1 if current is None else current.version + 1
+    mine = uuid.uuid4()
     await writer.write(TariffPublished(version=version, tariff=tariff), tariff_id, None,
-                       shown_by=TARIFFS)  # fmt: skip
+                       shown_by=TARIFFS, event_id=mine)  # fmt: skip
     stored = await load_version(db, tariff_id, version)
-    if stored is None or not same_tariff(stored.tariff, tariff):
+    if stored is None or await published_by(db, tariff_id, version) != mine:
         raise HTTPException(status.HTTP_409_CONFLICT, f"version {version} of tariff "
                             f"{tariff_id!r} was published by another write; read it and "
                             "publish again")  # fmt: skip

@@ -58,8 +58,8 @@ def projected() -> frozenset[type[DomainEvent]]:
 
 def test_every_read_model_module_is_found() -> None:
     assert [p.name for p in discover()] == sorted([
-        "calls", "notifications", "station_connections", "station_settings", "stations",
-        "tokens", "transactions",
+        "billing", "calls", "notifications", "station_connections", "station_settings",
+        "stations", "tariffs", "tokens", "transactions",
     ])  # fmt: skip
 
 
