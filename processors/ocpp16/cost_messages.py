@@ -62,14 +62,15 @@ CHARGING_PRICES = {TariffDimensionType.ENERGY: "kWhPrice", TariffDimensionType.T
 
 
 def set_user_price(state: StationState, auth: Authorization, evse_id: int | None,
-                   ctx: Context) -> Decision:  # fmt: skip
-    """§3.1.2 user-specific price, after an authorized idTag (Authorize / StartTransaction)."""
+                   ctx: Context, at: datetime | None = None) -> Decision:  # fmt: skip
+    """§3.1.2 user-specific price, after an authorized idTag (Authorize / StartTransaction);
+    a generated text states the prices asked at ``at`` (default: now)."""
     if auth.status != ACCEPTED or not cost_messages_on(state, ctx.version):
         return Decision()
     applied = resolve(ctx, evse_id=evse_id, id_token=auth.id_token)
     if applied is None:
         return Decision()
-    _, text = price_text(applied.tariff, state, ctx.now)
+    _, text = price_text(applied.tariff, state, at or ctx.now)
     data: dict[str, Any] = {"idToken": auth.id_token, "priceText": text}
     extra = [{"format": "UTF8", "language": t.language, "content": t.text}
              for t in applied.tariff.tariff_alt_text[1:]]  # fmt: skip

@@ -61,7 +61,8 @@ def decide_start(state: StationState, call: Call, ctx: Context) -> Decision:
         charging_state=None, trigger_reason=None, offline=False, start_key=key,
     ))  # fmt: skip
     applied = tariff_applied(state, event.data, ctx)
-    price = cost_messages.set_user_price(state, auth, req.connector_id, ctx)
+    price = cost_messages.set_user_price(state, auth, req.connector_id, ctx,
+                                         event.data.started_at)  # fmt: skip
     reply = StartTransactionResponse(id_tag_info=id_tag_info(auth), transaction_id=csms_id)
     events = (event, *([applied] if applied is not None else []), *price.events)
     return Decision(events=events, reply=answer(call, reply), transaction_ids_used=1,

@@ -35,6 +35,7 @@ def decide_authorize(state: StationState, call: Call, ctx: Context) -> Decision:
     event = ctx.event(auth.event())
     info = id_token_info(auth)
     if auth.status == ACCEPTED:
-        info = costs.with_tariff(info, auth, costs.tariff_for_token(auth, ctx), state, ctx)
+        info = costs.with_tariff(info, auth, costs.tariff_for_token(auth, ctx), state,
+                                 ctx.now)  # fmt: skip
     reply = AuthorizeResponse(id_token_info=info)
     return Decision(events=(event,), reply=answer(call, reply))

@@ -53,11 +53,12 @@ def personal_message(tariff: Tariff, state: StationState, at: datetime) -> Messa
 
 
 def with_tariff(info: IdTokenInfoType, auth: Authorization, tariff: Tariff | None,
-                state: StationState, ctx: Context) -> IdTokenInfoType:  # fmt: skip
-    """I01: ``info`` with the tariff in its personalMessage when the token is authorized."""
+                state: StationState, at: datetime) -> IdTokenInfoType:  # fmt: skip
+    """I01: ``info`` with the tariff in its personalMessage when the token is authorized; a
+    generated summary states the prices asked at ``at``."""
     if tariff is None or auth.status != ACCEPTED:
         return info
-    message = personal_message(tariff, state, ctx.now)
+    message = personal_message(tariff, state, at)
     return info.model_copy(update={"personal_message": message})
 
 

@@ -75,7 +75,8 @@ def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> D
     last_seq, missing, seen = track_seq(txn, req.seq_no)
     if seen or (txn is None and state.ended_id(wire) is not None):
         # A resent event, or one of a transaction just ended.
-        return Decision(reply=answer(call, _response(state, txn, None, auth, None, ctx)))
+        resent = _response(state, txn, None, auth, None, ctx, req.timestamp)
+        return Decision(reply=answer(call, resent))
     csms_id, used = (txn.id, 0) if txn is not None else (ctx.transaction_ids.nth(0), 1)
     samples = stored_samples(req.meter_value or (), ctx)
     common = _common(req, txn, csms_id, ctx)
@@ -89,7 +90,7 @@ def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> D
             ctx, samples, source="TransactionEvent", id=csms_id, transaction_id=wire,
             evse_id=common["evse_id"], connector_id=common["connector_id"],
         ))  # fmt: skip
-    reply = answer(call, _response(state, txn, fact, auth, applied, ctx))
+    reply = answer(call, _response(state, txn, fact, auth, applied, ctx, req.timestamp))
     running = Decision()
     if isinstance(fact, TransactionUpdated) and not req.offline:
         running = costs.cost_updated(state, events, wire, ctx)  # I02
@@ -99,13 +100,14 @@ def decide_transaction_event(state: StationState, call: Call, ctx: Context) -> D
 
 def _response(state: StationState, txn: OpenTransaction | None, fact: DomainEvent | None,
               auth: Authorization | None, applied: EventEnvelope[TariffApplied] | None,
-              ctx: Context) -> TransactionEventResponse:  # fmt: skip
-    """idTokenInfo (with the tariff, I01) when the request carried a token; the final cost
-    on Ended (I03)."""
+              ctx: Context, timestamp: str | None = None) -> TransactionEventResponse:  # fmt: skip
+    """idTokenInfo (with the tariff, I01: its prices at the event's time) when the request
+    carried a token; the final cost on Ended (I03)."""
     info = None
     if auth is not None:
         tariff = applied.data.tariff if applied else costs.transaction_tariff(txn, ctx)
-        info = costs.with_tariff(id_token_info(auth), auth, tariff, state, ctx)
+        at = ctx.station_time(timestamp) if timestamp else ctx.now
+        info = costs.with_tariff(id_token_info(auth), auth, tariff, state, at)
     total = None
     if isinstance(fact, TransactionEnded):
         total = costs.total_cost(state, txn, fact, ctx)
