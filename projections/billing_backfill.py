@@ -51,7 +51,13 @@ from projections.runtime.service import (
     batch_friendly_collector,
     build_targets,
 )
-from schemas.events import DomainEvent, EventEnvelope, EventError, event_from_json
+from schemas.events import (
+    ConnectorStatusChanged,
+    DomainEvent,
+    EventEnvelope,
+    EventError,
+    event_from_json,
+)
 from schemas.tariffs import Tariff
 
 MARGIN = timedelta(minutes=1)
@@ -59,7 +65,7 @@ MARGIN = timedelta(minutes=1)
 and its event's occurred_at differ by the processor's send time)."""
 
 _HANDLED = frozenset(cls.type_name for cls in BILLING.handles)
-_BY_CONNECTOR = "ConnectorStatusChanged"
+_BY_CONNECTOR = ConnectorStatusChanged.type_name
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,8 +112,9 @@ class PriceComponent(_Part):
     price: Amount
     vat: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     """VAT percentage; omitted = no VAT applicable (different from 0 %)."""
-    step_size: Annotated[int, Field(ge=1)]
-    """Billed in blocks of this many units (Wh for ENERGY, seconds for the times)."""
+    step_size: Annotated[int, Field(ge=0)]
+    """Billed in blocks of this many units (Wh for ENERGY, seconds for the times); FLAT has no
+    unit (the specification's own free-of-charge example gives 0). 0 bills like 1."""
 
 
 class TariffRestrictions(_Part):

@@ -73,7 +73,8 @@ def _wrap(data: DomainEvent, station: str, at: datetime) -> EventEnvelope[Domain
 
 def _common(txn: int, version: str = "ocpp2.0.1") -> dict[str, Any]:
     return {"id": txn, "transaction_id": f"tx-{txn}", "ocpp_version": version, "evse_id": 1,
-            "connector_id": 1, "seq_no": None, "trigger_reason": None, "offline": False}
+            "connector_id": 1, "seq_no": None, "trigger_reason": None, "offline": False,
+            "charging_state": None}
 
 
 def _sample(at: datetime, measurand: str, value: float, unit: str) -> Sample:
@@ -87,14 +88,14 @@ def session(rng: random.Random, txn: int, start: datetime, *, ended: bool = True
             one_six: bool = False) -> list[EventEnvelope[DomainEvent]]:  # fmt: skip
     """A session: start, its tariff, meter values every few minutes, a pause in charging (a
     2.0.1 chargingState, or a 1.6 StatusNotification), the stop."""
-    station = f"BILL-{txn % 4}"
+    station = f"BILL-{txn}"
     common = _common(txn, "ocpp1.6" if one_six else "ocpp2.0.1")
     register = float(rng.randint(0, 50_000))
     token = {"id_token": "TAG-1", "id_token_type": "ISO14443", "id_token_status": "Accepted"}
     events = [
-        _wrap(TransactionStarted(**common, **token, started_at=start, meter_start_wh=register,
-                                 reservation_id=None, remote_start_id=None, start_key=None,
-                                 charging_state="Charging"), station, start),
+        _wrap(TransactionStarted(**{**common, "charging_state": "Charging"}, **token,
+                                 started_at=start, meter_start_wh=register, reservation_id=None,
+                                 remote_start_id=None, start_key=None), station, start),
         _wrap(TariffApplied(id=txn, transaction_id=f"tx-{txn}", tariff_id="TOD",
                             tariff_version=1, assigned_by="default", group_id=None,
                             time_zone="UTC", tariff=TARIFF), station, start),
