@@ -104,7 +104,7 @@ class Simulator:
         )  # fmt: skip
         start = time.perf_counter()
         decision = decide_record(current, record, ctx)
-        new_state = evolve_all(current, decision.events)
+        new_state = evolve_all(current, decision.events, self.tariffs.version)
         decided = time.perf_counter()
         for event in decision.events:
             event.encode()

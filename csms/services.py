@@ -86,7 +86,8 @@ def run_processor(settings: Settings) -> None:
         commit_interval_s=settings.processor_commit_interval_s,
         producer_linger_s=settings.processor_producer_linger_s,
         handlers=HandlerConfig(settings.heartbeat_interval_s, settings.boot_retry_interval_s,
-                               settings.call_response_timeout_s),
+                               settings.call_response_timeout_s,
+                               cost_update_interval_s=settings.cost_update_interval_s),
         tick_interval_s=settings.pipe_tick_interval_s,
         session_timeout_s=settings.processor_session_timeout_s,
     ))  # fmt: skip
