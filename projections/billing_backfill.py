@@ -42,7 +42,7 @@ from psycopg.types.json import Jsonb
 
 from projections import LifecycleError
 from projections.billing import PROJECTION as BILLING
-from projections.billing import Override, apply_billing
+from projections.billing import Item, Override, apply_billing, meter_readings
 from projections.runtime import registry
 from projections.runtime.projector import Target, connect, topic_partitions
 from projections.runtime.service import (
@@ -53,9 +53,8 @@ from projections.runtime.service import (
 )
 from schemas.events import (
     ConnectorStatusChanged,
-    DomainEvent,
-    EventEnvelope,
     EventError,
+    MeterValuesReported,
     event_from_json,
 )
 from schemas.tariffs import Tariff
@@ -66,6 +65,7 @@ and its event's occurred_at differ by the processor's send time)."""
 
 _HANDLED = frozenset(cls.type_name for cls in BILLING.handles)
 _BY_CONNECTOR = ConnectorStatusChanged.type_name
+_METER_VALUES = MeterValuesReported.type_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +295,10 @@ async def _apply(db: AsyncConnection[object], version: int, params: Mapping[str,
     return len(events)
 
 
-def _event(record: ConsumerRecord[bytes, bytes], fork: _Fork) -> EventEnvelope[DomainEvent] | None:
+def _event(record: ConsumerRecord[bytes, bytes], fork: _Fork) -> Item | None:
     """The record's event if it belongs to a re-rated session (read from its JSON before it
-    is decoded whole: most records of the period belong to other sessions)."""
+    is decoded whole: most records of the period may belong to other sessions); meter values
+    as the billing projection reads them from the JSON."""
     try:
         raw = orjson.loads(record.value or b"")
         kind = raw["type"]
@@ -308,8 +309,10 @@ def _event(record: ConsumerRecord[bytes, bytes], fork: _Fork) -> EventEnvelope[D
                 return None
         elif raw["data"].get("id") not in fork.sessions:
             return None
+        if kind == _METER_VALUES and raw["schema_version"] == MeterValuesReported.schema_version:
+            return meter_readings(raw)
         return event_from_json(raw)
-    except (orjson.JSONDecodeError, EventError, KeyError, TypeError, AttributeError):
+    except (orjson.JSONDecodeError, EventError, KeyError, TypeError, ValueError, AttributeError):
         return None  # the projector reports malformed records; a backfill skips them
 
 

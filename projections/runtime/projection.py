@@ -108,7 +108,14 @@ class Batched:
     statement per event cannot keep (a session's rating reads what came before it), read and
     written once per batch. Only for rows that no other event type writes."""
 
-    apply: Callable[[Cursor, Sequence[EventEnvelope[Any]], Mapping[str, Any]], Awaitable[None]]
+    apply: Callable[[Cursor, Sequence[Any], Mapping[str, Any]], Awaitable[None]]
+    """Given the batch's items in log order: each an :class:`EventEnvelope`, or for a class in
+    ``raw`` what its decoder made of the event's JSON."""
+    raw: Mapping[type[DomainEvent], Callable[[Mapping[str, Any]], Any]] = field(
+        default_factory=dict, hash=False, compare=False)
+    """Event classes read straight from their JSON (newest schema version) instead of
+    decoded into models: the hot path of a rebuild or backfill, like :class:`Bulk`. The
+    decoder raises ``KeyError``, ``TypeError`` or ``ValueError`` on JSON it cannot read."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -375,14 +375,14 @@ def _take(projection: Projection, record: _Record,
         if bulk is not None:
             batch.gather(bulk, record.bulk_rows(bulk, cls))
             return None
+        batched = projection.batched.get(cls)
+        if batched is not None:
+            batch.batched.setdefault(batched, []).append(record.batched_item(batched, cls))
+            return None
         event = record.event()
         fold = projection.folds.get(cls)
         if fold is not None:
             batch.fold(fold, event)
-            return None
-        batched = projection.batched.get(cls)
-        if batched is not None:
-            batch.batched.setdefault(batched, []).append(event)
             return None
     except (EventError, KeyError, TypeError, ValueError) as e:
         record.malformed(e)
@@ -444,6 +444,18 @@ class _Record:
         event = self.event()
         return bulk.rows(orjson.loads(event.encode()), False)
 
+    def batched_item(self, batched: Batched, cls: type[DomainEvent]) -> Any:
+        """The event for a batched handler: decoded from its JSON by the handler's own
+        decoder when it has one for the class (from the event upcast when the JSON is of an
+        older version), else the event model."""
+        decode = batched.raw.get(cls)
+        if decode is None:
+            return self.event()
+        assert self.raw is not None
+        if self.raw.get("schema_version") == cls.schema_version:
+            return decode(self.raw)
+        return decode(orjson.loads(self.event().encode()))
+
     def malformed(self, error: Exception) -> None:
         if not self._reported:
             log.error("skipping malformed event at %s: %s", self.where, error)
@@ -472,7 +484,7 @@ class _Batch:
 
     gathered: dict[Bulk, list[str]] = field(default_factory=dict)
     folded: dict[Fold[Any], dict[Hashable, Any]] = field(default_factory=dict)
-    batched: dict[Batched, list[EventEnvelope[DomainEvent]]] = field(default_factory=dict)
+    batched: dict[Batched, list[Any]] = field(default_factory=dict)
 
     def gather(self, bulk: Bulk, rows: list[str]) -> None:
         self.gathered.setdefault(bulk, []).extend(rows)
