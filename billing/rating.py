@@ -62,9 +62,11 @@ Semantics (OCPI 2.2.1 mod_tariffs; where the text leaves a choice, the one made 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -274,7 +276,11 @@ def observe(meter: Meter, tariff: Tariff, reading: Reading) -> Meter:
     if meter.closed or reading.at < meter.at:
         return meter
     with localcontext(_CONTEXT):
-        work = _Work(meter, compile_tariff(tariff))
+        compiled = compile_tariff(tariff)
+        accrued = _accrued(meter, compiled, reading)
+        if accrued is not None:
+            return accrued
+        work = _Work(meter, compiled)
         work.observe(reading)
         return work.meter()
 
@@ -317,6 +323,105 @@ def rate(tariff: Tariff, time_zone: str, started_at: datetime, readings: Sequenc
     if stop is not None:
         meter = close(meter, tariff, stop)
     return price(meter, tariff, until)
+
+
+# The common path of observe: a register after a register, nothing else happening
+
+_ACCRUED = frozenset((
+    "at", "charging", "register_wh", "power_w", "current_a", "energy_wh", "accrued_wh",
+    "accrued_us", "accrued_power_w", "accrued_current_a",
+))  # fmt: skip
+
+
+def _accrued(m: Meter, c: CompiledTariff, r: Reading) -> Meter | None:
+    """``m`` advanced to ``r`` when the interval only accrues to the open period: no pending
+    time, a register not below the last, no boundary passed, no energy limit reached, and the
+    same bands (so the same elements); else None (:class:`_Work` does it). The arithmetic is
+    :meth:`_Work.observe`'s on that path (``_settle``, ``_segment``, ``_piece``, ``_put``)."""
+    register, previous, boundary = r.energy_wh, m.register_wh, m.next_boundary
+    if (m.pending or register is None or previous is None or register < previous
+            or m.bands is None or r.at <= m.at
+            or (boundary is not None and (m.at >= boundary or r.at > boundary))):  # fmt: skip
+        return None
+    energy = register - previous or _ZERO
+    span = (r.at - m.at) // _US
+    charging, energy_wh = m.charging, m.energy_wh
+    power: Decimal | None = _ZERO
+    current: Decimal | None = _ZERO
+    if charging:
+        power = r.power_w if r.power_w is not None else energy * _US_PER_HOUR / span
+        current = r.current_a if r.current_a is not None else m.current_a
+    marks = c.energy_marks
+    k = bisect_right(marks, energy_wh)
+    if energy > 0 and k < len(marks) and marks[k] - energy_wh <= energy:
+        return None
+    bands = (charging, band(c.power_marks, power), band(c.current_marks, current), k)
+    if bands != m.bands:
+        return None
+    return _replaced(m, {
+        "at": r.at, "charging": charging if r.charging is None else r.charging,
+        "register_wh": register, "power_w": m.power_w if r.power_w is None else r.power_w,
+        "current_a": m.current_a if r.current_a is None else r.current_a,
+        "energy_wh": energy_wh + energy, "accrued_wh": m.accrued_wh + energy,
+        "accrued_us": m.accrued_us + span,
+        "accrued_power_w": _widened(m.accrued_power_w, power if charging else None),
+        "accrued_current_a": _widened(m.accrued_current_a, current if charging else None),
+    }, _ACCRUED)  # fmt: skip
+
+
+def _widened(span: tuple[Decimal, Decimal] | None,
+             value: Decimal | None) -> tuple[Decimal, Decimal] | None:  # fmt: skip
+    """The lowest and highest of ``span`` and ``value`` (as :meth:`_Work._put` keeps them)."""
+    if value is None:
+        return span
+    if span is None:
+        return value, value
+    return min(span[0], value), max(span[1], value)
+
+
+# Models built from values already valid, without validating them again
+
+_Model = TypeVar("_Model", bound=BaseModel)
+_setattr = object.__setattr__
+
+
+def _replaced(model: _Model, changes: dict[str, Any], names: frozenset[str]) -> _Model:
+    """``model.model_copy(update=changes)`` (``names``: the keys of ``changes``), without its
+    generic copying: every value is valid (it comes from a validated model or from rating)."""
+    cls = type(model)
+    new = cls.__new__(cls)
+    values = model.__dict__.copy()
+    values.update(changes)
+    _setattr(new, "__dict__", values)
+    _setattr(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | names)
+    _setattr(new, "__pydantic_extra__", None)
+    _setattr(new, "__pydantic_private__", None)
+    return new
+
+
+def _built(cls: type[_Model], defaults: dict[str, Any], fields: dict[str, Any]) -> _Model:
+    """``cls(**fields)`` of valid ``fields`` without validating them (``defaults``: every
+    field's default)."""
+    new = cls.__new__(cls)
+    values = defaults.copy()
+    values.update(fields)
+    _setattr(new, "__dict__", values)
+    _setattr(new, "__pydantic_fields_set__", set(fields))
+    _setattr(new, "__pydantic_extra__", None)
+    _setattr(new, "__pydantic_private__", None)
+    return new
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
+    return {name: f.default for name, f in cls.model_fields.items() if not f.is_required()}
+
+
+_PERIOD_DEFAULTS = _defaults(MeterPeriod)
+_PENDING_DEFAULTS = _defaults(PendingTime)
+_WORKED = frozenset(Meter.model_fields) - {"time_zone", "started_at", "reserved_at"}
+"""The fields :meth:`_Work.meter` sets."""
+_CLOSED = frozenset(("energy_wh", "duration_us", "min_power_w", "max_power_w", "min_current_a",
+                     "max_current_a"))  # fmt: skip
 
 
 class _Held:
@@ -406,10 +511,10 @@ class _Work:
     def meter(self) -> Meter:
         # A copy of the Meter this one was read from with the fields this call changed: every
         # value was validated on its way in, so no validation again (the hot path).
-        pending = tuple(PendingTime.model_construct(start=h.start, charging=h.charging,
-                                                    power_w=h.power_w, current_a=h.current_a)
-                        for h in self.pending)  # fmt: skip
-        return self.source.model_copy(update={
+        pending = tuple(_built(PendingTime, _PENDING_DEFAULTS, {
+            "start": h.start, "charging": h.charging, "power_w": h.power_w,
+            "current_a": h.current_a}) for h in self.pending)  # fmt: skip
+        return _replaced(self.source, {
             "at": self.at, "charging": self.charging, "register_wh": self.register_wh,
             "power_w": self.power_w, "current_a": self.current_a, "energy_wh": self.energy_wh,
             "resets": self.resets, "closed": self.closed, "flat_element": self.flat,
@@ -418,15 +523,15 @@ class _Work:
             "current": self.current, "accrued_wh": self.cur_energy, "accrued_us": self.cur_us,
             "accrued_power_w": _span(self.cur_pmin, self.cur_pmax),
             "accrued_current_a": _span(self.cur_imin, self.cur_imax), "bands": self.bands,
-        })  # fmt: skip
+        }, _WORKED)  # fmt: skip
 
     def _current(self) -> MeterPeriod:
         """The open period with what it has accrued."""
-        return self.current.model_copy(update={
+        return _replaced(self.current, {
             "energy_wh": self.cur_energy, "duration_us": self.cur_us,
             "min_power_w": self.cur_pmin, "max_power_w": self.cur_pmax,
             "min_current_a": self.cur_imin, "max_current_a": self.cur_imax,
-        })  # fmt: skip
+        }, _CLOSED)  # fmt: skip
 
     def all_periods(self) -> tuple[MeterPeriod, ...]:
         current = self._current()
@@ -566,11 +671,11 @@ class _Work:
         if self.flat == _NONE:
             self.flat = first_match(candidates.flat, m)
         times = candidates.time if charging or self.reserved else candidates.parking
-        chosen = MeterPeriod(
-            start=a, reserved=self.reserved, charging=charging and not self.reserved,
-            energy_element=_NONE if self.reserved else first_match(candidates.energy, m),
-            time_element=first_match(times, m),
-        )  # fmt: skip
+        chosen = _built(MeterPeriod, _PERIOD_DEFAULTS, {
+            "start": a, "reserved": self.reserved, "charging": charging and not self.reserved,
+            "energy_element": _NONE if self.reserved else first_match(candidates.energy, m),
+            "time_element": first_match(times, m),
+        })  # fmt: skip
         if chosen.same_elements(self.current):
             return
         if self.cur_us or self.cur_energy:
@@ -579,7 +684,8 @@ class _Work:
 
     def _close_period(self, at: datetime) -> None:
         self.periods = (*self.periods, self._current())
-        self._load(MeterPeriod(start=at, reserved=self.reserved))
+        self._load(_built(MeterPeriod, _PERIOD_DEFAULTS,
+                          {"start": at, "reserved": self.reserved}))  # fmt: skip
         self.bands = None
 
 
