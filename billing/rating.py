@@ -399,9 +399,19 @@ def _replaced(model: _Model, changes: dict[str, Any], names: frozenset[str]) -> 
     return new
 
 
-def _built(cls: type[_Model], defaults: dict[str, Any], fields: dict[str, Any]) -> _Model:
-    """``cls(**fields)`` of valid ``fields`` without validating them (``defaults``: every
-    field's default)."""
+_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+"""Per model class (a fixed few), every field with its default (None when required), in the
+fields' order: the order of a model's ``__dict__`` is the order its JSON is written in."""
+
+
+def valid_model(cls: type[_Model], **fields: Any) -> _Model:
+    """``cls(**fields)`` for ``fields`` already valid (values of validated models, or made by
+    rating with the fields' types), without validating them again: the same model, with the
+    same fields set."""
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _DEFAULTS[cls] = {name: None if f.is_required() else f.default
+                                     for name, f in cls.model_fields.items()}  # fmt: skip
     new = cls.__new__(cls)
     values = defaults.copy()
     values.update(fields)
@@ -412,12 +422,6 @@ def _built(cls: type[_Model], defaults: dict[str, Any], fields: dict[str, Any]) 
     return new
 
 
-def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
-    return {name: f.default for name, f in cls.model_fields.items() if not f.is_required()}
-
-
-_PERIOD_DEFAULTS = _defaults(MeterPeriod)
-_PENDING_DEFAULTS = _defaults(PendingTime)
 _WORKED = frozenset(Meter.model_fields) - {"time_zone", "started_at", "reserved_at"}
 """The fields :meth:`_Work.meter` sets."""
 _CLOSED = frozenset(("energy_wh", "duration_us", "min_power_w", "max_power_w", "min_current_a",
@@ -511,9 +515,9 @@ class _Work:
     def meter(self) -> Meter:
         # A copy of the Meter this one was read from with the fields this call changed: every
         # value was validated on its way in, so no validation again (the hot path).
-        pending = tuple(_built(PendingTime, _PENDING_DEFAULTS, {
-            "start": h.start, "charging": h.charging, "power_w": h.power_w,
-            "current_a": h.current_a}) for h in self.pending)  # fmt: skip
+        pending = tuple(valid_model(PendingTime, start=h.start, charging=h.charging,
+                                    power_w=h.power_w, current_a=h.current_a)
+                        for h in self.pending)  # fmt: skip
         return _replaced(self.source, {
             "at": self.at, "charging": self.charging, "register_wh": self.register_wh,
             "power_w": self.power_w, "current_a": self.current_a, "energy_wh": self.energy_wh,
@@ -671,11 +675,11 @@ class _Work:
         if self.flat == _NONE:
             self.flat = first_match(candidates.flat, m)
         times = candidates.time if charging or self.reserved else candidates.parking
-        chosen = _built(MeterPeriod, _PERIOD_DEFAULTS, {
-            "start": a, "reserved": self.reserved, "charging": charging and not self.reserved,
-            "energy_element": _NONE if self.reserved else first_match(candidates.energy, m),
-            "time_element": first_match(times, m),
-        })  # fmt: skip
+        chosen = valid_model(
+            MeterPeriod, start=a, reserved=self.reserved, charging=charging and not self.reserved,
+            energy_element=_NONE if self.reserved else first_match(candidates.energy, m),
+            time_element=first_match(times, m),
+        )  # fmt: skip
         if chosen.same_elements(self.current):
             return
         if self.cur_us or self.cur_energy:
@@ -684,8 +688,7 @@ class _Work:
 
     def _close_period(self, at: datetime) -> None:
         self.periods = (*self.periods, self._current())
-        self._load(_built(MeterPeriod, _PERIOD_DEFAULTS,
-                          {"start": at, "reserved": self.reserved}))  # fmt: skip
+        self._load(valid_model(MeterPeriod, start=at, reserved=self.reserved))
         self.bands = None
 
 
@@ -733,8 +736,8 @@ def _cost(c: CompiledTariff, periods: tuple[MeterPeriod, ...], fees: _Fees,
         dimensions += _reservation_costs(c, reserved, fees.reservation)
     excl, incl, min_applied, max_applied = _bounded(c.tariff, dimensions)
     unit = minor_unit(c.tariff.currency)
-    return Cost(
-        currency=c.tariff.currency,
+    return valid_model(
+        Cost, currency=c.tariff.currency,
         excl_vat=excl.quantize(unit, rounding=ROUND_HALF_UP),
         incl_vat=None if incl is None else incl.quantize(unit, rounding=ROUND_HALF_UP),
         dimensions=tuple(dimensions),
@@ -809,8 +812,8 @@ def _dimension(c: CompiledTariff, dimension: TariffDimensionType, runs: list[Run
             incl += _with_vat(amount, component.vat)
         elif amount:
             known = False
-    return DimensionCost(
-        type=dimension,
+    return valid_model(
+        DimensionCost, type=dimension,
         volume=sum((a.volume for a in measured), _ZERO) / unit,
         billed_volume=sum((r.billed for r in runs), _ZERO) / unit,
         excl_vat=excl, incl_vat=incl if known else None, reservation=reservation,
@@ -819,16 +822,17 @@ def _dimension(c: CompiledTariff, dimension: TariffDimensionType, runs: list[Run
 
 def _flat(c: CompiledTariff, element: int, *, reservation: bool) -> DimensionCost:
     if element < 0:
-        return DimensionCost(type=TariffDimensionType.FLAT, volume=_ZERO, billed_volume=_ZERO,
-                             excl_vat=_ZERO, incl_vat=_ZERO, reservation=reservation)  # fmt: skip
+        return valid_model(DimensionCost, type=TariffDimensionType.FLAT, volume=_ZERO,
+                           billed_volume=_ZERO, excl_vat=_ZERO, incl_vat=_ZERO,
+                           reservation=reservation)  # fmt: skip
     component = c.component(element, TariffDimensionType.FLAT)
     incl = None if component.vat is None else _with_vat(component.price, component.vat)
     if component.vat is None and not component.price:
         incl = _ZERO  # "Free of Charge": no VAT is needed on 0.00
     one = Decimal(1)
-    return DimensionCost(type=TariffDimensionType.FLAT, volume=one, billed_volume=one,
-                         excl_vat=component.price, incl_vat=incl,
-                         reservation=reservation)  # fmt: skip
+    return valid_model(DimensionCost, type=TariffDimensionType.FLAT, volume=one,
+                       billed_volume=one, excl_vat=component.price, incl_vat=incl,
+                       reservation=reservation)  # fmt: skip
 
 
 def _with_vat(amount: Decimal, vat: Decimal) -> Decimal:
@@ -874,22 +878,26 @@ def _charging_period(tariff_id: str, p: MeterPeriod) -> ChargingPeriod:
     hours = _hours(p.duration_us)
     dimensions: list[CdrDimension] = []
     if p.reserved:
-        dimensions.append(CdrDimension(type="RESERVATION_TIME", volume=hours))
+        dimensions.append(_cdr_dimension("RESERVATION_TIME", hours))
     elif p.charging:
-        dimensions += [CdrDimension(type="ENERGY", volume=p.energy_wh / _KILO),
-                       CdrDimension(type="TIME", volume=hours)]  # fmt: skip
+        dimensions += [_cdr_dimension("ENERGY", p.energy_wh / _KILO),
+                       _cdr_dimension("TIME", hours)]
     else:
         if p.energy_wh:
-            dimensions.append(CdrDimension(type="ENERGY", volume=p.energy_wh / _KILO))
-        dimensions.append(CdrDimension(type="PARKING_TIME", volume=hours))
+            dimensions.append(_cdr_dimension("ENERGY", p.energy_wh / _KILO))
+        dimensions.append(_cdr_dimension("PARKING_TIME", hours))
     for kind, value, scale in (("MIN_POWER", p.min_power_w, _KILO),
                                ("MAX_POWER", p.max_power_w, _KILO),
                                ("MIN_CURRENT", p.min_current_a, Decimal(1)),
                                ("MAX_CURRENT", p.max_current_a, Decimal(1))):  # fmt: skip
         if value is not None:
-            dimensions.append(CdrDimension(type=kind, volume=value / scale))
-    return ChargingPeriod(start_date_time=p.start, dimensions=tuple(dimensions),
-                          tariff_id=tariff_id)  # fmt: skip
+            dimensions.append(_cdr_dimension(kind, value / scale))
+    return valid_model(ChargingPeriod, start_date_time=p.start, dimensions=tuple(dimensions),
+                       tariff_id=tariff_id)  # fmt: skip
+
+
+def _cdr_dimension(kind: str, volume: Decimal) -> CdrDimension:
+    return valid_model(CdrDimension, type=kind, volume=volume)
 
 
 def _seconds(us: int) -> Decimal:
