@@ -28,6 +28,8 @@ says so (raise ``--lookback``).
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -245,42 +247,100 @@ async def _chosen(cur: Any, schema: str, override: Override,
     return [(int(r[0]), str(r[1])) for r in rows if r[2]], sum(1 for r in rows if not r[2])
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What one replay process does: these partitions, each from its seek offset up to (not
+    including) its fork offset."""
+
+    bootstrap: str
+    database_url: str
+    batch_size: int
+    topic: str
+    version: int
+    params: Mapping[str, Any]
+    ranges: Mapping[int, tuple[int, int]]
+    fork: _Fork
+
+
 async def _replay(config: ProjectorConfig, topic: str, version: int, params: Mapping[str, Any],
                   seek: Mapping[int, int], fork: _Fork, stopping: asyncio.Event,
                   out: TextIO) -> tuple[int, int]:  # fmt: skip
-    """Step 3: the re-rated sessions' events between the seek and fork offsets."""
-    ends = {p: fork.offsets.get((topic, p), 0) for p in seek}
-    todo = {TopicPartition(topic, p): ends[p] for p in seek if seek[p] < ends[p]}
-    total = sum(ends[tp.partition] - seek[tp.partition] for tp in todo)
-    replayed = applied = 0
+    """Step 3: the re-rated sessions' events between the seek and fork offsets, by one
+    process per core, each with its own partitions (a session's events are in one partition;
+    rating is CPU-bound Python, so processes, not tasks, share the work)."""
+    ranges = {p: (seek[p], fork.offsets.get((topic, p), 0)) for p in seek}
+    ranges = {p: r for p, r in ranges.items() if r[0] < r[1]}
+    total = sum(end - start for start, end in ranges.values())
     progress = Progress(out)
-    if not todo or not fork.sessions:
-        progress.update(total, total)
+    try:
+        if not ranges or not fork.sessions:
+            progress.update(total, total)
+            return 0, 0
+        workers = min(len(ranges), max(1, os.cpu_count() or 1), MAX_PROCESSES)
+        parts = [_Part(config.bootstrap, config.database_url, config.batch_size, topic, version,
+                       params, {p: ranges[p] for p in sorted(ranges)[i::workers]}, fork)
+                 for i in range(workers)]  # fmt: skip
+        return await _run_parts(parts, total, stopping, progress)
+    finally:
         progress.close()
-        return 0, 0
-    consumer = AIOKafkaConsumer(bootstrap_servers=config.bootstrap,
+
+
+MAX_PROCESSES = 8
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+async def _run_parts(parts: list[_Part], total: int, stopping: asyncio.Event,
+                     progress: Progress) -> tuple[int, int]:  # fmt: skip
+    counters = _SPAWN.Array("q", 2 * len(parts))
+    processes = [_SPAWN.Process(target=_part_main, args=(part, counters, i), daemon=True)
+                 for i, part in enumerate(parts)]  # fmt: skip
+    for process in processes:
+        process.start()
+    try:
+        while any(p.is_alive() for p in processes) and not stopping.is_set():
+            await asyncio.sleep(0.5)
+            progress.update(sum(counters[0::2]), total)
+    finally:
+        for process in processes:
+            if stopping.is_set() and process.is_alive():
+                process.terminate()
+            process.join()
+    failed = [p.exitcode for p in processes if p.exitcode not in (0, None)]
+    if failed and not stopping.is_set():
+        raise LifecycleError(f"a replay process failed (exit {failed[0]}); see its output")
+    progress.update(sum(counters[0::2]), total)
+    return sum(counters[0::2]), sum(counters[1::2])
+
+
+def _part_main(part: _Part, counters: Any, slot: int) -> None:
+    """A replay process: its partitions' records into the new version; ``counters[2 * slot]``
+    records read, ``counters[2 * slot + 1]`` events applied, as it goes."""
+    asyncio.run(_replay_part(part, counters, slot))
+
+
+async def _replay_part(part: _Part, counters: Any, slot: int) -> None:
+    todo = {TopicPartition(part.topic, p): end for p, (_, end) in part.ranges.items()}
+    consumer = AIOKafkaConsumer(bootstrap_servers=part.bootstrap,
                                 isolation_level="read_committed", enable_auto_commit=False,
                                 max_partition_fetch_bytes=4 << 20)  # fmt: skip
     await consumer.start()
     try:
         consumer.assign(list(todo))
         for tp in todo:
-            consumer.seek(tp, seek[tp.partition])
-        async with await connect(config.database_url) as db:
-            while todo and not stopping.is_set():
-                batches = await consumer.getmany(timeout_ms=500, max_records=config.batch_size)
+            consumer.seek(tp, part.ranges[tp.partition][0])
+        async with await connect(part.database_url) as db:
+            while todo:
+                batches = await consumer.getmany(timeout_ms=500, max_records=part.batch_size)
                 for tp, records in batches.items():
                     wanted = [r for r in records if r.offset < todo.get(tp, -1)]
-                    replayed += len(wanted)
-                    applied += await _apply(db, version, params, wanted, fork)
+                    applied = await _apply(db, part.version, part.params, wanted, part.fork)
+                    counters[2 * slot] += len(wanted)
+                    counters[2 * slot + 1] += applied
                 for tp in [tp for tp, end in todo.items() if await consumer.position(tp) >= end]:
                     del todo[tp]
                     consumer.pause(tp)
-                progress.update(replayed, total)
     finally:
         await consumer.stop()
-        progress.close()
-    return replayed, applied
 
 
 async def _apply(db: AsyncConnection[object], version: int, params: Mapping[str, Any],
