@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from psycopg import sql
 
 from bench.sessions_sim import generate
@@ -37,6 +37,7 @@ from billing.rating import Meter, close, observe, open_meter, price
 from billing.readings import readings_of
 from csms.config import Settings
 from processors.core.reference import DEFAULT_TARGET, TariffBook, apply_tariff_event
+from projections.runtime.projector import topic_partitions
 from schemas.events import (
     TariffApplied,
     TariffAssigned,
@@ -161,7 +162,7 @@ async def kafka_floor(settings: Settings) -> tuple[int, float]:
                                 max_partition_fetch_bytes=4 << 20)  # fmt: skip
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        tps = await topic_partitions(settings.bootstrap, topic)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
