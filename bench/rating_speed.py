@@ -2,7 +2,8 @@
 ``Reading`` construction and per ``observe`` on the common path (a meter value with register,
 power and current, far from any boundary), and µs per ``close`` + ``price`` + ``build_cdr`` of
 a 20-reading session, for three tariffs: simple energy, the backfill's time-of-day tariff
-(energy, time, parking, flat) and the OCPI complex example.
+(energy, time, parking, flat) and the OCPI complex example. Times are this process's CPU time
+(the best of ``--rounds``), so that other load on the machine disturbs them less.
 
     python -m bench.rating_speed [--sessions 300]
 """
@@ -127,28 +128,28 @@ def measure(name: str, make: Callable[[], Tariff], sessions: list[Session]) -> d
     meters: list[Meter] = []
     for s in sessions:
         meter = open_meter(t, ZONE, s.started_at, s.start)
-        begun = time.perf_counter()
+        begun = time.process_time()
         for r in s.common:
             meter = observe(meter, t, r)
-        observe_s += time.perf_counter() - begun
+        observe_s += time.process_time() - begun
         observed += len(s.common)
         for r in s.rest:
             meter = observe(meter, t, r)
         meters.append(meter)
-    begun = time.perf_counter()
+    begun = time.process_time()
     for s, meter in zip(sessions, meters, strict=True):
         cost = price(close(meter, t, s.stop), t)
         build_cdr("CDR", facts(s), t, 1, cost, s.stop.at)
-    ending_s = time.perf_counter() - begun
+    ending_s = time.process_time() - begun
     return {"observe_us": observe_s / observed * 1e6, "end_us": ending_s / len(sessions) * 1e6}
 
 
 def reading_us(sessions: list[Session]) -> float:
     rows = [(r.at, r.energy_wh, r.power_w, r.current_a) for s in sessions for r in s.common]
-    begun = time.perf_counter()
+    begun = time.process_time()
     for at, energy, power, current in rows:
         reading(at, energy, power, current)
-    return (time.perf_counter() - begun) / len(rows) * 1e6
+    return (time.process_time() - begun) / len(rows) * 1e6
 
 
 def main() -> None:

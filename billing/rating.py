@@ -754,12 +754,16 @@ def _cost(c: CompiledTariff, periods: tuple[MeterPeriod, ...], fees: _Fees,
 
 def _session_costs(c: CompiledTariff, session: list[MeterPeriod],
                    flat: int) -> list[DimensionCost]:  # fmt: skip
-    energy = [Accrual(p.energy_element, p.energy_wh, p.start, p.end)
-              for p in session if p.energy_wh > 0]  # fmt: skip
-    time = [Accrual(p.time_element, _seconds(p.duration_us), p.start, p.end)
-            for p in session if p.charging and p.duration_us]  # fmt: skip
-    parking = [Accrual(p.time_element, _seconds(p.duration_us), p.start, p.end)
-               for p in session if not p.charging and p.duration_us]  # fmt: skip
+    energy: list[Accrual] = []
+    time: list[Accrual] = []
+    parking: list[Accrual] = []
+    for p in session:
+        end = p.end
+        if p.energy_wh > 0:
+            energy.append(Accrual(p.energy_element, p.energy_wh, p.start, end))
+        if p.duration_us:
+            times = time if p.charging else parking
+            times.append(Accrual(p.time_element, _seconds(p.duration_us), p.start, end))
     time_runs = _runs(c, TariffDimensionType.TIME, time)
     costs: list[DimensionCost] = []
     if c.session.energy:

@@ -17,17 +17,16 @@ takes such parking off before PARKING_TIME is billed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
-from itertools import groupby
+from typing import NamedTuple
 
 _ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class Accrual:
-    """Volume of one dimension in one period: Wh for ENERGY, seconds for the times."""
+class Accrual(NamedTuple):
+    """Volume of one dimension in one period: Wh for ENERGY, seconds for the times (a tuple:
+    many are made per priced session)."""
 
     element: int
     """The element pricing it (-1: none, free)."""
@@ -36,8 +35,7 @@ class Accrual:
     end: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(NamedTuple):
     """Consecutive accruals under one element, and what is billed for them."""
 
     element: int
@@ -55,8 +53,7 @@ class Run:
 def bill(accruals: Iterable[Accrual], step_of: Callable[[int], int]) -> list[Run]:
     """The runs of ``accruals`` with their billed volumes; ``step_of(element)`` is the
     step_size of the element's component for this dimension."""
-    grouped = [_run_of(element, list(group))
-               for element, group in groupby(accruals, key=lambda a: a.element)]  # fmt: skip
+    grouped = _grouped(accruals)
     billed_so_far = _ZERO
     runs: list[Run] = []
     for i, (element, volume, end) in enumerate(grouped):
@@ -71,8 +68,16 @@ def bill(accruals: Iterable[Accrual], step_of: Callable[[int], int]) -> list[Run
     return runs
 
 
-def _run_of(element: int, accruals: list[Accrual]) -> tuple[int, Decimal, datetime]:
-    return element, sum((a.volume for a in accruals), _ZERO), accruals[-1].end
+def _grouped(accruals: Iterable[Accrual]) -> list[tuple[int, Decimal, datetime]]:
+    """Per run of consecutive accruals under one element: the element, the volumes' sum (from
+    0, in order) and the last one's end."""
+    grouped: list[tuple[int, Decimal, datetime]] = []
+    for a in accruals:
+        if grouped and grouped[-1][0] == a.element:
+            grouped[-1] = (a.element, grouped[-1][1] + a.volume, a.end)
+        else:
+            grouped.append((a.element, _ZERO + a.volume, a.end))
+    return grouped
 
 
 def _round_up(volume: Decimal, step: int) -> Decimal:
