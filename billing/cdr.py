@@ -29,7 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from billing.currencies import minor_unit
-from billing.rating import CdrDimension, ChargingPeriod, Cost, DimensionCost
+from billing.rating import CdrDimension, ChargingPeriod, Cost, DimensionCost, valid_model
 from schemas.tariffs import Price, Tariff, TariffDimensionType
 
 _VOLUME = Decimal("0.0001")
@@ -147,7 +147,7 @@ def build_cdr(cdr_id: str, facts: SessionFacts, tariff: Tariff, tariff_version: 
         auth_method=facts.auth_method, cdr_location=_location(facts), meter_id=facts.meter_id,
         currency=cost.currency, tariffs=(tariff,), tariff_version=tariff_version,
         charging_periods=tuple(_period(p) for p in cost.periods),
-        total_cost=Price(excl_vat=cost.excl_vat, incl_vat=cost.incl_vat),
+        total_cost=_tariff_price(cost.excl_vat, cost.incl_vat),
         total_fixed_cost=_price(unit, session.get(TariffDimensionType.FLAT)),
         total_energy=_volume(cost.energy_kwh),
         total_energy_cost=_price(unit, session.get(TariffDimensionType.ENERGY)),
@@ -184,8 +184,8 @@ def _token(facts: SessionFacts, tariff: Tariff) -> CdrToken:
         kind = "RFID" if facts.id_token else "OTHER"
     else:
         kind = _TOKEN_TYPES.get(facts.id_token_type, "OTHER")
-    return CdrToken(country_code=tariff.country_code, party_id=tariff.party_id, uid=uid,
-                    type=kind, contract_id=uid)  # fmt: skip
+    return valid_model(CdrToken, country_code=tariff.country_code, party_id=tariff.party_id,
+                       uid=uid, type=kind, contract_id=uid)  # fmt: skip
 
 
 def _location(facts: SessionFacts) -> CdrLocation:
@@ -194,12 +194,13 @@ def _location(facts: SessionFacts) -> CdrLocation:
     else:  # OCPP 1.6: a connector is an EVSE with one connector
         evse, connector = facts.connector_id or 0, 1
     evse_uid = f"{facts.station_id}*{evse}"
-    return CdrLocation(id=facts.station_id, evse_uid=evse_uid, evse_id=evse_uid,
+    return valid_model(CdrLocation, id=facts.station_id, evse_uid=evse_uid, evse_id=evse_uid,
                        connector_id=str(connector))  # fmt: skip
 
 
 def _period(p: ChargingPeriod) -> ChargingPeriod:
-    dimensions = tuple(CdrDimension(type=d.type, volume=_volume(d.volume)) for d in p.dimensions)
+    dimensions = tuple(valid_model(CdrDimension, type=d.type, volume=_volume(d.volume))
+                       for d in p.dimensions)  # fmt: skip
     return p.model_copy(update={"dimensions": dimensions})
 
 
@@ -214,8 +215,15 @@ def _sum(unit: Decimal, dimensions: list[DimensionCost]) -> Price | None:
     incl: Decimal | None = None
     if all(d.incl_vat is not None for d in dimensions):
         incl = sum((d.incl_vat for d in dimensions if d.incl_vat is not None), _ZERO)
-    return Price(excl_vat=_amount(excl, unit),
-                 incl_vat=None if incl is None else _amount(incl, unit))  # fmt: skip
+    return _tariff_price(_amount(excl, unit), None if incl is None else _amount(incl, unit))
+
+
+def _tariff_price(excl: Decimal, incl: Decimal | None) -> Price:
+    """``Price(excl_vat=excl, incl_vat=incl)``, validated only when it may be refused (a
+    negative or infinite amount: the same error as ever)."""
+    if excl.is_finite() and excl >= 0 and (incl is None or (incl.is_finite() and incl >= 0)):
+        return valid_model(Price, excl_vat=excl, incl_vat=incl)
+    return Price(excl_vat=excl, incl_vat=incl)
 
 
 def _negated(price: CdrPrice | None) -> CdrPrice | None:
