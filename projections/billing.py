@@ -29,12 +29,13 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from billing.cdr import AuthMethod, SessionFacts, build_cdr
+from billing.cdr import AuthMethod, Cdr, SessionFacts, build_cdr, credit_of
 from billing.rating import Cost, Meter, Reading, close, observe, open_meter, price
 from billing.readings import LINES, decimal, readings_of
 from projections.runtime.projection import Batched, Cursor, Projection
 from schemas import readmodel
 from schemas.events import (
+    CdrCorrectionRequested,
     ConnectorStatusChanged,
     DomainEvent,
     EventEnvelope,
@@ -56,7 +57,7 @@ _SESSION_COLUMNS: tuple[LiteralString, ...] = (
     "id_token_type", "auth_method", "started_at", "stopped_at", "recorded_at", "status",
     "tariff_id", "tariff_version", "assigned_by", "time_zone", "currency", "meter",
     "cost_excl_vat", "cost_incl_vat", "energy_kwh", "charging_hours", "parking_hours",
-    "cdr_id", "rerated", "updated_at",
+    "cdr_id", "corrections", "stop_event_id", "rerated", "updated_at",
 )  # fmt: skip
 # JSON columns go as text (pydantic writes it) and are read as text (pydantic parses it):
 # the json module on both ways cost more than the statements.
@@ -234,6 +235,10 @@ class _Batch:
         self.override = override
         self.only = only
         self.writes = _Writes()
+        self.recalled: dict[int, list[tuple[UUID, int, Reading]]] = {}
+        """Stored readings of sessions whose CDR this batch corrects."""
+        self.current_cdrs: dict[str, Cdr] = {}
+        """The CDRs this batch corrects, as issued."""
 
     def wanted(self, session_id: int) -> bool:
         return self.only is None or session_id in self.only
@@ -245,6 +250,11 @@ class _Batch:
                 self.read(found, event.event_id, event.occurred_at, event.readings)
             return
         data = event.data
+        if isinstance(data, CdrCorrectionRequested):
+            corrected = self.sessions.get(data.transaction_pk)
+            if corrected is not None and self.wanted(corrected.id):
+                self.correct(corrected, event, data)
+            return
         if isinstance(data, ConnectorStatusChanged):
             session = self.active_on(event.station_id, data.evse_id)
             if session is not None:
@@ -292,8 +302,8 @@ class _Batch:
             "tariff_version": None, "assigned_by": None, "time_zone": UTC_ZONE,
             "currency": None, "meter": None, "cost_excl_vat": None, "cost_incl_vat": None,
             "energy_kwh": Decimal(0), "charging_hours": Decimal(0),
-            "parking_hours": Decimal(0), "cdr_id": None, "rerated": False,
-            "updated_at": event.occurred_at,
+            "parking_hours": Decimal(0), "cdr_id": None, "corrections": 0,
+            "stop_event_id": None, "rerated": False, "updated_at": event.occurred_at,
         }, changed=True)  # fmt: skip
         self.sessions[data.id] = session
         return session
@@ -347,7 +357,7 @@ class _Batch:
         for seq, reading in enumerate(stops):
             self.writes.readings.append((session.id, event.event_id, seq, reading))
         session.row.update(stopped_at=data.stopped_at, status="completed",
-                           updated_at=event.occurred_at)  # fmt: skip
+                           stop_event_id=event.event_id, updated_at=event.occurred_at)  # fmt: skip
         session.changed = True
         if session.meter is None or session.tariff is None:
             return  # unpriced: no cost, no CDR
@@ -358,6 +368,49 @@ class _Batch:
         cdr_id = str(session.id)
         session.row["cdr_id"] = cdr_id
         self.writes.cdrs.append(_cdr_row(cdr_id, session, cost, event.occurred_at))
+
+    def correct(self, session: Session, event: EventEnvelope[DomainEvent],
+                data: CdrCorrectionRequested) -> None:  # fmt: skip
+        """OCPI 2.2.1 mod_cdrs "Credit CDRs": the session's current CDR is credited and a new
+        one issued, rated from the session's stored readings by the tariff asked for."""
+        if session.row["status"] != "completed" or session.row["cdr_id"] != data.cdr_id:
+            log.info("correction of CDR %s ignored: not the current CDR of an ended session",
+                     data.cdr_id)  # fmt: skip
+            return
+        original = self.current_cdrs.get(data.cdr_id)
+        if original is None:
+            return
+        readings, stop = self.stored_readings(session)
+        tariff = data.tariff
+        meter = open_meter(tariff, session.row["time_zone"], session.row["started_at"])
+        for reading in readings:
+            meter = observe(meter, tariff, reading)
+        meter = close(meter, tariff, stop or Reading(at=session.row["stopped_at"]))
+        cost = price(meter, tariff)
+        n = session.row["corrections"] + 1
+        credit = credit_of(original, f"{session.id}-C{n}", event.occurred_at)
+        self.writes.cdrs.append(_credit_row(credit, session, original.tariff_version))
+        self.writes.tariffs[(tariff.id, data.tariff_version)] = tariff
+        session.meter, session.tariff = meter, tariff
+        session.row.update(tariff_id=tariff.id, tariff_version=data.tariff_version,
+                           currency=tariff.currency, corrections=n,
+                           updated_at=event.occurred_at)  # fmt: skip
+        _costed(session, cost)
+        new_id = f"{session.id}-R{n}"
+        session.row["cdr_id"] = new_id
+        self.writes.cdrs.append(_cdr_row(new_id, session, cost, event.occurred_at))
+        session.changed = True
+
+    def stored_readings(self, session: Session) -> tuple[list[Reading], Reading | None]:
+        """The session's readings in time order (stored ones and this batch's), and its stop:
+        the last reading of its TransactionEnded."""
+        stop_event = session.row["stop_event_id"]
+        mine = [(e, n, r) for s, e, n, r in self.writes.readings if s == session.id]
+        every = sorted({(e, n): r for e, n, r in [*self.recalled.get(session.id, []), *mine]}
+                       .items(), key=lambda item: (item[1].at, str(item[0][0]), item[0][1]))
+        readings = [r for (e, _), r in every if e != stop_event]
+        stops = [r for (e, _), r in every if e == stop_event]
+        return readings, stops[-1] if stops else None
 
     def finish(self) -> None:
         """The running cost of every open priced session the batch touched."""
@@ -399,17 +452,26 @@ def _cdr_row(cdr_id: str, session: Session, cost: Cost, issued_at: datetime) -> 
         start_date_time=row["started_at"], end_date_time=row["stopped_at"],
     )  # fmt: skip
     cdr = build_cdr(cdr_id, facts, session.tariff, row["tariff_version"], cost, issued_at)
+    return _cdr_columns(cdr, session, row["tariff_version"])
+
+
+def _credit_row(credit: Cdr, session: Session, tariff_version: int) -> dict[str, Any]:
+    return _cdr_columns(credit, session, tariff_version)
+
+
+def _cdr_columns(cdr: Cdr, session: Session, tariff_version: int) -> dict[str, Any]:
+    row = session.row
     return {
         "id": cdr.id, "transaction_pk": session.id, "station_id": row["station_id"],
         "evse_id": row["evse_id"], "connector_id": row["connector_id"],
         "id_token": row["id_token"], "auth_method": cdr.auth_method,
         "start_date_time": cdr.start_date_time, "end_date_time": cdr.end_date_time,
-        "currency": cdr.currency, "tariff_id": row["tariff_id"],
-        "tariff_version": row["tariff_version"], "total_cost_excl_vat": cdr.total_cost.excl_vat,
+        "currency": cdr.currency, "tariff_id": cdr.tariffs[0].id if cdr.tariffs else None,
+        "tariff_version": tariff_version, "total_cost_excl_vat": cdr.total_cost.excl_vat,
         "total_cost_incl_vat": cdr.total_cost.incl_vat, "total_energy_kwh": cdr.total_energy,
         "total_time_hours": cdr.total_time,
         "total_parking_hours": cdr.total_parking_time or Decimal(0), "credit": cdr.credit,
-        "credit_reference_id": cdr.credit_reference_id, "issued_at": issued_at,
+        "credit_reference_id": cdr.credit_reference_id, "issued_at": cdr.last_updated,
         "body": cdr.model_dump_json(),
     }  # fmt: skip
 
@@ -434,6 +496,7 @@ async def apply_billing(cur: Cursor, events: Sequence[Item], params: Mapping[str
     sessions = await _load(cur, events)
     batch = _Batch(sessions, Override.of(params), only)
     await _recall_earlier(cur, batch, events)
+    await _recall_corrected(cur, batch, events)
     for event in events:
         batch.apply(event)
     batch.finish()
@@ -453,7 +516,9 @@ async def _load(cur: Cursor, events: Sequence[Item]) -> dict[int, Session]:
                 ids.add(event.session_id)
             continue
         data = event.data
-        if isinstance(data, ConnectorStatusChanged):
+        if isinstance(data, CdrCorrectionRequested):
+            ids.add(data.transaction_pk)
+        elif isinstance(data, ConnectorStatusChanged):
             if event.station_id is not None:
                 places.add((event.station_id, data.evse_id))
         elif (session_id := getattr(data, "id", None)) is not None:
@@ -503,6 +568,27 @@ async def _recall_earlier(cur: Cursor, batch: _Batch, events: Sequence[Item]) ->
             at=at, energy_wh=energy, power_w=power, current_a=current, charging=charging))
 
 
+async def _recall_corrected(cur: Cursor, batch: _Batch, events: Sequence[Item]) -> None:
+    """The stored readings and current CDRs of the sessions this batch corrects."""
+    asked = [e.data for e in events if not isinstance(e, MeterReadings)
+             and isinstance(e.data, CdrCorrectionRequested)]  # fmt: skip
+    if not asked:
+        return
+    await cur.execute(
+        "SELECT session_id, event_id, seq, at, energy_wh, power_w, current_a, charging"
+        " FROM billing_readings WHERE session_id = ANY(%s::bigint[])",
+        ([a.transaction_pk for a in asked],),
+    )
+    rows: list[Any] = await cur.fetchall()
+    for session_id, event_id, seq, at, energy, power, current, charging in rows:
+        batch.recalled.setdefault(session_id, []).append((event_id, seq, Reading(
+            at=at, energy_wh=energy, power_w=power, current_a=current, charging=charging)))
+    await cur.execute("SELECT id, body::text FROM cdrs WHERE id = ANY(%s::text[])",
+                      ([a.cdr_id for a in asked],))  # fmt: skip
+    found: list[Any] = await cur.fetchall()
+    batch.current_cdrs = {cdr_id: Cdr.model_validate_json(body) for cdr_id, body in found}
+
+
 async def _write(cur: Cursor, batch: _Batch) -> None:
     writes = batch.writes
     if writes.tariffs:
@@ -544,5 +630,5 @@ PROJECTION = Projection(
             readmodel.cdrs),
     batched={cls: _RATED for cls in (TransactionStarted, TransactionUpdated, TransactionEnded,
                                      MeterValuesReported, TariffApplied,
-                                     ConnectorStatusChanged)},
+                                     ConnectorStatusChanged, CdrCorrectionRequested)},
 )  # fmt: skip

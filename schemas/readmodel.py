@@ -402,6 +402,10 @@ billing_sessions = Table(
     Column("parking_hours", Numeric, nullable=False, server_default="0"),
     Column("cdr_id", Text),
     # The session's current CDR (the newest non-credit one).
+    Column("corrections", Integer, nullable=False, server_default="0"),
+    # How many times its CDR was corrected (a credit CDR and a new one each time).
+    Column("stop_event_id", Uuid),
+    # The TransactionEnded whose readings are the stop (a correction re-rates from them).
     Column("rerated", Boolean, nullable=False, server_default="false"),
     # Rated by a backfill's tariff override rather than the tariff the processor applied.
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -18,14 +18,23 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, MetaData, Select, Table, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.deps import DbDep
+from api.deps import DbDep, WriterDep
 from api.models import ErrorBody, Page
 from ocpp import STATION_ID_MAX_LENGTH
-from schemas.readmodel import BILLING, billing_sessions, cdrs, projection_versions
+from schemas.events import CdrCorrectionRequested
+from schemas.readmodel import (
+    BILLING,
+    billing_sessions,
+    cdrs,
+    projection_versions,
+    tariff_versions,
+    tariffs,
+)
+from schemas.tariffs import Tariff
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -158,6 +167,79 @@ async def _csv_rows(db: AsyncConnection, query: Select[Any]) -> AsyncIterator[st
 
 def _cell(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+class CorrectionIn(BaseModel):
+    """What a corrected CDR is rated by: a version of a tariff (default: the newest version of
+    the tariff that priced the CDR)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tariff_id: Annotated[str | None, Field(min_length=1, max_length=36)] = None
+    tariff_version: Annotated[int | None, Field(ge=1)] = None
+    reason: Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class Correction(BaseModel):
+    credit: CdrSummary
+    """The credit CDR cancelling the corrected one (negative totals)."""
+    cdr: CdrSummary
+    """The session's new CDR."""
+
+
+@router.post("/cdrs/{cdr_id}/corrections", status_code=201,
+             responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}})  # fmt: skip
+async def correct_cdr(cdr_id: Annotated[str, Path(max_length=39)], body: CorrectionIn,
+                      db: DbDep, writer: WriterDep) -> Correction:  # fmt: skip
+    """Re-rate an ended session whose CDR is wrong: a credit CDR for it and a new CDR (OCPI
+    2.2.1 mod_cdrs "Credit CDRs"; a CDR is never changed). Returns both once billing shows
+    them."""
+    c, s = cdrs.c, billing_sessions.c
+    found = (await db.execute(select(c.transaction_pk, c.station_id, c.tariff_id, c.credit,
+                                     s.cdr_id).join(billing_sessions, s.id == c.transaction_pk)
+                              .where(c.id == cdr_id))).first()  # fmt: skip
+    if found is None:
+        raise HTTPException(404, f"CDR {cdr_id} not found")
+    if found.credit or found.cdr_id != cdr_id:
+        raise HTTPException(409, f"CDR {cdr_id} is not its session's current CDR "
+                            f"({found.cdr_id}): correct that one")  # fmt: skip
+    tariff_id = body.tariff_id or found.tariff_id
+    version, tariff = await _tariff_version(db, tariff_id, body.tariff_version)
+    await db.rollback()
+    request = CdrCorrectionRequested(transaction_pk=found.transaction_pk, cdr_id=cdr_id,
+                                     tariff_version=version, tariff=tariff, reason=body.reason)
+    await writer.write(request, found.station_id, found.station_id, shown_by=BILLING)
+    current = (await db.execute(select(s.cdr_id, s.corrections).where(
+        s.id == found.transaction_pk))).first()  # fmt: skip
+    if current is None or current.cdr_id == cdr_id:
+        raise HTTPException(409, f"CDR {cdr_id} was corrected by another request meanwhile")
+    credit_id = f"{found.transaction_pk}-C{current.corrections}"
+    rows = {r.id: CdrSummary.model_validate(r._mapping) for r in (await db.execute(
+        select(*(c[n] for n in _SUMMARY_COLUMNS)).where(
+            c.id.in_([credit_id, current.cdr_id])))).all()}  # fmt: skip
+    return Correction(credit=rows[credit_id], cdr=rows[current.cdr_id])
+
+
+async def _tariff_version(db: AsyncConnection, tariff_id: str | None,
+                          version: int | None) -> tuple[int, Tariff]:  # fmt: skip
+    """The tariff version a correction rates by (422 naming the field when there is none)."""
+    if tariff_id is None:
+        raise _unprocessable("tariff_id", "the CDR was priced by no tariff: name one")
+    t, v = tariffs.c, tariff_versions.c
+    if version is None:
+        version = (await db.execute(select(t.version).where(t.tariff_id == tariff_id))
+                   ).scalar_one_or_none()  # fmt: skip
+        if version is None:
+            raise _unprocessable("tariff_id", f"there is no tariff {tariff_id!r}")
+    body = (await db.execute(select(v.body).where(v.tariff_id == tariff_id,
+                                                  v.version == version))).scalar()  # fmt: skip
+    if body is None:
+        raise _unprocessable("tariff_version", f"tariff {tariff_id!r} has no version {version}")
+    return version, Tariff.model_validate(body)
+
+
+def _unprocessable(field: str, msg: str) -> HTTPException:
+    return HTTPException(422, [{"loc": ["body", field], "msg": msg, "type": "value_error"}])
 
 
 @router.get("/cdrs/{cdr_id}", responses={404: {"model": ErrorBody}})

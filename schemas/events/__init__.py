@@ -18,6 +18,7 @@ exception tree); :mod:`schemas.events.envelope` the envelope the logs carry.
 from __future__ import annotations
 
 from schemas.events.admin import (
+    CdrCorrectionRequested,
     StationConfigured,
     StationConfiguredV1,
     TariffAssigned,
@@ -132,6 +133,7 @@ __all__ = [
     "CallRejected",
     "CallSent",
     "CallTimedOut",
+    "CdrCorrectionRequested",
     "ChargingProfileSet",
     "ChargingProfilesCleared",
     "ChargingProfilesReported",

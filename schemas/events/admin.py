@@ -136,3 +136,19 @@ class TariffAssigned(_TariffTargetFacts):
 
 class TariffUnassigned(_TariffTargetFacts):
     """Admin: ``target`` no longer has a tariff of its own."""
+
+
+class CdrCorrectionRequested(DomainEvent):
+    """Admin: re-rate an ended session whose CDR was wrong (API POST
+    /api/v1/cdrs/{id}/corrections); key = the session's station id. The billing projection
+    answers it with a credit CDR for the session's current CDR and a new CDR rated by
+    ``tariff`` (OCPI 2.2.1 mod_cdrs "Credit CDRs": a CDR is never changed)."""
+
+    transaction_pk: Annotated[int, Field(ge=1)]
+    """The CSMS transaction id of the session."""
+    cdr_id: Annotated[str, Field(min_length=1, max_length=39)]
+    """The CDR being corrected; a request for a CDR that is no longer the session's current
+    one (corrected meanwhile) is ignored."""
+    tariff_version: Annotated[int, Field(ge=1)]
+    tariff: Tariff
+    reason: Annotated[str, Field(min_length=1, max_length=255)]

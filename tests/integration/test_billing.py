@@ -214,3 +214,48 @@ async def test_cdrs_match_the_rating_and_a_backfill_rerates_the_period(
         assert [r["tariff_version"] for r in rows] == ["2"]
         missing = await http.get("/api/v1/cdrs", params={"projection_version": 999})
         assert missing.status_code == 404
+
+
+async def test_a_correction_is_a_credit_cdr_and_a_new_one(stack: ServiceSet,
+                                                          settings: Settings) -> None:  # fmt: skip
+    start = PERIOD + timedelta(days=90, hours=17, minutes=10)
+    async with api_client(settings) as http:
+        v1 = await publish(http, "CORR-T", tariff_body("0.45"))
+        await assign(http, "BF-CORR", "CORR-T")
+        await priced_probe(settings, http, "BF-CORR")
+        await run_session(settings, "BF-CORR", "TX-CORR", start)
+
+        async def ended_cdr() -> dict[str, Any] | None:
+            page = (await http.get("/api/v1/cdrs", params={"station_id": "BF-CORR"})).json()
+            return next((c for c in page["items"] if c["start_date_time"].startswith(
+                start.date().isoformat())), None)  # fmt: skip
+
+        original = await eventually(ended_cdr, timeout=60)
+        assert Decimal(original["total_cost_excl_vat"]) == expected_cost(v1, start).excl_vat
+        v2 = await publish(http, "CORR-T", tariff_body("0.60"))
+        assert v2.elements != v1.elements
+        response = await http.post(f"/api/v1/cdrs/{original['id']}/corrections",
+                                   json={"reason": "evening energy price raised"})
+        assert response.status_code == 201, response.text
+        credit, cdr = response.json()["credit"], response.json()["cdr"]
+        assert credit["credit"] is True and credit["credit_reference_id"] == original["id"]
+        assert Decimal(credit["total_cost_excl_vat"]) == -Decimal(original["total_cost_excl_vat"])
+        assert cdr["credit"] is False and cdr["tariff_version"] == 2
+        assert Decimal(cdr["total_cost_excl_vat"]) == expected_cost(v2, start).excl_vat
+        assert Decimal(cdr["total_energy_kwh"]) == Decimal(original["total_energy_kwh"])
+        unchanged = (await http.get(f"/api/v1/cdrs/{original['id']}")).json()
+        assert Decimal(unchanged["total_cost"]["excl_vat"]) == Decimal(
+            original["total_cost_excl_vat"]), "the corrected CDR is never edited"
+        again = await http.post(f"/api/v1/cdrs/{original['id']}/corrections",
+                                json={"reason": "twice"})
+        assert again.status_code == 409, again.text
+        missing = await http.post(f"/api/v1/cdrs/{cdr['id']}/corrections",
+                                  json={"reason": "x", "tariff_version": 9})
+        assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == [
+            "body", "tariff_version"]
+        session = (await http.get(f"/api/v1/billing/sessions/{cdr['transaction_pk']}")).json()
+        assert session["cdr_id"] == cdr["id"] and session["tariff_version"] == 2
+        net = (await http.get("/api/v1/billing/summary", params={
+            "group_by": "station", "until": "2100-01-01T00:00:00Z"})).json()  # fmt: skip
+        row = next(r for r in net["rows"] if r["key"] == "BF-CORR")
+        assert row["credits"] == 1
