@@ -111,6 +111,18 @@ class Reading(BaseModel):
     plugged in but not charging (EVConnected, SuspendedEV, SuspendedEVSE, Idle; 1.6
     SuspendedEV, SuspendedEVSE, Finishing); None: unchanged."""
 
+    @classmethod
+    def of(cls, at: datetime, energy_wh: Decimal | None = None, power_w: Decimal | None = None,
+           current_a: Decimal | None = None, charging: bool | None = None) -> Reading:  # fmt: skip
+        """``Reading(...)`` of values already of the fields' types, without validating them
+        again (a reading is made for every meter value); a value validation could refuse (a
+        NaN or an infinity) is validated, and refused as ever. Every field counts as set."""
+        if all(v is None or v.is_finite() for v in (energy_wh, power_w, current_a)):
+            return valid_model(cls, at=at, energy_wh=energy_wh, power_w=power_w,
+                               current_a=current_a, charging=charging)  # fmt: skip
+        return cls(at=at, energy_wh=energy_wh, power_w=power_w, current_a=current_a,
+                   charging=charging)  # fmt: skip
+
 
 class MeterPeriod(BaseModel):
     """One charging period of a :class:`Meter`: from ``start`` for ``duration_us``, under one

@@ -82,8 +82,8 @@ def _readings(event: DomainEvent) -> list[Reading]:
 
 @_readings.register
 def _started(event: TransactionStarted) -> list[Reading]:
-    return [Reading(at=event.started_at, energy_wh=decimal(event.meter_start_wh),
-                    charging=charging_of(event.charging_state))]  # fmt: skip
+    return [Reading.of(at=event.started_at, energy_wh=decimal(event.meter_start_wh),
+                       charging=charging_of(event.charging_state))]  # fmt: skip
 
 
 @_readings.register
@@ -91,18 +91,18 @@ def _updated(event: TransactionUpdated) -> list[Reading]:
     charging = charging_of(event.charging_state)
     if event.register_wh is None and charging is None:
         return []
-    return [Reading(at=event.at, energy_wh=decimal(event.register_wh), charging=charging)]
+    return [Reading.of(at=event.at, energy_wh=decimal(event.register_wh), charging=charging)]
 
 
 @_readings.register
 def _ended(event: TransactionEnded) -> list[Reading]:
-    return [Reading(at=event.stopped_at, energy_wh=decimal(event.meter_stop_wh))]
+    return [Reading.of(at=event.stopped_at, energy_wh=decimal(event.meter_stop_wh))]
 
 
 @_readings.register
 def _status(event: ConnectorStatusChanged) -> list[Reading]:
     charging = CHARGING_STATUSES.get(event.status)
-    return [] if charging is None else [Reading(at=event.status_at, charging=charging)]
+    return [] if charging is None else [Reading.of(at=event.status_at, charging=charging)]
 
 
 @_readings.register
@@ -125,7 +125,7 @@ def _sampled(at: datetime, samples: list[Sample]) -> Reading | None:
         current = _whole(samples, CURRENT, "A")
     if energy is None and power is None and current is None:
         return None
-    return Reading(at=at, energy_wh=energy, power_w=power, current_a=current)
+    return Reading.of(at=at, energy_wh=energy, power_w=power, current_a=current)
 
 
 def _of(samples: Iterable[Sample], measurand: str, unit: str) -> list[Sample]:

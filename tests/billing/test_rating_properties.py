@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from billing.cdr import SessionFacts, build_cdr
 from billing.rating import Cost, Meter, Reading, close, observe, open_meter, price, rate
@@ -314,3 +315,21 @@ def test_a_meter_stored_before_the_fast_paths_goes_on_to_the_recorded_cost(seed:
     if case.stop is not None:
         meter = close(meter, case.tariff, case.stop)
     assert digest(case, price(meter, case.tariff, case.until)) == RECORDED[int(seed)]
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_reading_of_is_the_validated_reading(seed: int) -> None:
+    case = random_case(seed)
+    for r in [*case.readings, *([case.stop] if case.stop else [])]:
+        fast = Reading.of(r.at, r.energy_wh, r.power_w, r.current_a, r.charging)
+        assert fast == r
+        assert fast.model_dump_json() == r.model_dump_json()
+
+
+@pytest.mark.parametrize("value", [D("NaN"), D("Infinity"), D("-Infinity")])
+def test_reading_of_refuses_what_validation_refuses(value: Decimal) -> None:
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError):
+        Reading(at=at, power_w=value)
+    with pytest.raises(ValidationError):
+        Reading.of(at, power_w=value)
