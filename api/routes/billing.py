@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import ColumnElement, MetaData, Select, Table, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,8 +38,17 @@ from schemas.tariffs import Tariff
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
-VersionQuery = Annotated[int | None, Query(ge=1, description=(
-    "the billing projection version to read (default: the live one)"))]  # fmt: skip
+def _version_number(text: str | None) -> int | None:
+    """``v2`` or ``2`` → 2 (the billing projection version to read)."""
+    return None if text is None else int(text.removeprefix("v"))
+
+
+VersionQuery = Annotated[
+    int | None,
+    BeforeValidator(lambda v: _version_number(v) if isinstance(v, str) else v),
+    Query(ge=1, description="the billing projection version to read, e.g. v1 or 1 (default: "
+          "the live one)"),
+]
 _READABLE = ("ready", "live")
 
 

@@ -199,8 +199,8 @@ async def test_cdrs_match_the_rating_and_a_backfill_rerates_the_period(
         stack.csms("projections", "switch", "billing", str(new))
         for station in starts:
             now_live = await cdr_of(http, station)
-            kept = (await http.get("/api/v1/cdrs", params={
-                "station_id": station, "projection_version": old})).json()["items"][0]  # fmt: skip
+            old_version = {"station_id": station, "projection_version": f"v{old}"}
+            kept = (await http.get("/api/v1/cdrs", params=old_version)).json()["items"][0]
             assert kept == before[station], station
             version = 2 if station in ("BF-1", "BF-2") else 1
             assert now_live["tariff_version"] == version, station
@@ -259,3 +259,17 @@ async def test_a_correction_is_a_credit_cdr_and_a_new_one(stack: ServiceSet,
             "group_by": "station", "until": "2100-01-01T00:00:00Z"})).json()  # fmt: skip
         row = next(r for r in net["rows"] if r["key"] == "BF-CORR")
         assert row["credits"] == 1
+
+
+async def test_a_billing_version_is_named_v1_or_1_and_a_bad_name_is_422(
+    stack: ServiceSet, settings: Settings,
+) -> None:
+    async with api_client(settings) as http:
+        live = live_versions(settings.libpq_url)["billing"]
+        for name in (f"v{live}", str(live)):
+            response = await http.get("/api/v1/billing/summary", params={
+                "projection_version": name})  # fmt: skip
+            assert response.status_code == 200 and response.json()["projection_version"] == live
+        bad = await http.get("/api/v1/cdrs", params={"projection_version": "vx"})
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["query", "projection_version"]
