@@ -159,8 +159,7 @@ def _reading(at: datetime, found: dict[Any, Any]) -> Reading | None:
     current = _sum(lines) if (lines := found.get((_CURRENT, "lines"))) else found.get(_CURRENT)
     if energy is None and power is None and current is None:
         return None
-    return Reading(at=at, energy_wh=_exact(energy), power_w=_exact(power),
-                   current_a=_exact(current))  # fmt: skip
+    return Reading.of(at, _exact(energy), _exact(power), _exact(current))
 
 
 def _exact(value: Any) -> Decimal | None:
@@ -564,8 +563,8 @@ async def _recall_earlier(cur: Cursor, batch: _Batch, events: Sequence[Item]) ->
     await cur.execute(_SELECT_READINGS, (late,))
     rows: list[Any] = await cur.fetchall()
     for session_id, at, energy, power, current, charging in rows:
-        batch.sessions[session_id].earlier.append(Reading(
-            at=at, energy_wh=energy, power_w=power, current_a=current, charging=charging))
+        batch.sessions[session_id].earlier.append(Reading.of(at, energy, power, current,
+                                                            charging))  # fmt: skip
 
 
 async def _recall_corrected(cur: Cursor, batch: _Batch, events: Sequence[Item]) -> None:
@@ -581,8 +580,8 @@ async def _recall_corrected(cur: Cursor, batch: _Batch, events: Sequence[Item]) 
     )
     rows: list[Any] = await cur.fetchall()
     for session_id, event_id, seq, at, energy, power, current, charging in rows:
-        batch.recalled.setdefault(session_id, []).append((event_id, seq, Reading(
-            at=at, energy_wh=energy, power_w=power, current_a=current, charging=charging)))
+        batch.recalled.setdefault(session_id, []).append(
+            (event_id, seq, Reading.of(at, energy, power, current, charging)))
     await cur.execute("SELECT id, body::text FROM cdrs WHERE id = ANY(%s::text[])",
                       ([a.cdr_id for a in asked],))  # fmt: skip
     found: list[Any] = await cur.fetchall()
