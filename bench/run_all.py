@@ -58,6 +58,8 @@ def run(quick: bool) -> dict[str, Any]:
     out["hops"] = _module("bench.hops", "--rate", "100", "--duration", duration)
     out["rebuild"] = _module("bench.rebuild", "--events", "100000" if quick else "1000000",
                              "--batch-size", "2000")  # fmt: skip
+    out["billing"] = _module("bench.billing_backfill",
+                             "--events", "100000" if quick else "1000000")  # fmt: skip
     out["commit_interval_s"] = Settings().processor_commit_interval_s
     out["elapsed_s"] = round(time.time() - started)
     return out
@@ -141,6 +143,29 @@ def _rebuild(rb: dict[str, Any]) -> list[str]:
                   f"so no rebuild of these read models on this server beats "
                   f"{rb['store_floor_events_per_s']:,} events/s."]  # fmt: skip
     return lines
+
+
+def _billing(b: dict[str, Any] | None) -> list[str]:
+    if b is None:
+        return []
+    return [
+        "", "## 6. Billing backfill (`csms billing backfill`, bench/billing_backfill.py)", "",
+        f"{b['events']:,} events of simulated priced sessions in the log; every session "
+        f"({b['sessions']:,}) re-rated by tariff version 2 into billing v2 beside the live v1.",
+        "",
+        "| records replayed | replay (s) | records/s | Kafka floor (records/s) | "
+        "in-process floor (events/s) | PostgreSQL floor (events/s) |",
+        "|---|---|---|---|---|---|",
+        f"| {b['replayed']:,} | {b['replay_s']} | {b['records_per_s']:,} | "
+        f"{b['kafka_floor_records_per_s']:,} | {b['in_process_floor_events_per_s']:,} | "
+        f"{b['store_floor_events_per_s']:,} |",
+        "",
+        "Floors, same run: Kafka = the same records read from offset 0, not decoded; "
+        "in-process = the same kind of events decoded and rated in one Python process, no "
+        "PostgreSQL; PostgreSQL = storing the re-rated rows alone (`INSERT ... SELECT` into "
+        f"empty copies). Totals excl. VAT: v1 {b['billing_v1_excl_vat']}, "
+        f"v2 {b['billing_v2_excl_vat']}.",
+    ]
 
 
 def _broker_floor(latency: dict[str, Any]) -> list[str]:
@@ -230,6 +255,7 @@ def markdown(res: dict[str, Any], source: str) -> str:
     lines += _hops(res.get("hops"))
     lines += ["", NOTES, ""]
     lines += _rebuild(res["rebuild"])
+    lines += _billing(res.get("billing"))
     lines += ["", "## OCPP core (one core): parse + validate + typed model", "",
               "| frame | parse + validate /s | + typed model /s |", "|---|---|---|"]  # fmt: skip
     for r in res["ocpp"]["results"]:

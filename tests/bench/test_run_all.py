@@ -38,3 +38,16 @@ def test_the_floors_of_a_run_are_reported() -> None:
     text = markdown(result, str(LAST_RUN))
     assert "one produce, one fetch): 0.9 ms at 100 msg/s" in text
     assert "4,200,000 meter-value rows" in text and "beats 40,000 events/s" in text
+
+
+def test_the_billing_backfill_and_its_floors_are_reported() -> None:
+    result = json.loads(LAST_RUN.read_text()) | {"billing": {
+        "events": 1_000_040, "sessions": 45_456, "replayed": 1_000_040, "replay_s": 31.2,
+        "records_per_s": 32_052, "kafka_floor_records_per_s": 210_000,
+        "in_process_floor_events_per_s": 40_000, "store_floor_events_per_s": 300_000,
+        "billing_v1_excl_vat": "44314.50", "billing_v2_excl_vat": "47950.80",
+    }}  # fmt: skip
+    text = markdown(result, str(LAST_RUN))
+    assert "## 6. Billing backfill" in text
+    assert "| 1,000,040 | 31.2 | 32,052 | 210,000 | 40,000 | 300,000 |" in text
+    assert "## 6. Billing backfill" not in markdown(json.loads(LAST_RUN.read_text()), "x")
