@@ -115,13 +115,25 @@ class Reading(BaseModel):
     def of(cls, at: datetime, energy_wh: Decimal | None = None, power_w: Decimal | None = None,
            current_a: Decimal | None = None, charging: bool | None = None) -> Reading:  # fmt: skip
         """``Reading(...)`` of values already of the fields' types, without validating them
-        again (a reading is made for every meter value); a value validation could refuse (a
-        NaN or an infinity) is validated, and refused as ever. Every field counts as set."""
-        if all(v is None or v.is_finite() for v in (energy_wh, power_w, current_a)):
-            return valid_model(cls, at=at, energy_wh=energy_wh, power_w=power_w,
-                               current_a=current_a, charging=charging)  # fmt: skip
+        again (a reading is made for every meter value); a value validation refuses (a NaN, an
+        infinity) is validated, and refused as ever. Every field counts as set."""
+        if ((energy_wh is None or energy_wh.is_finite())
+                and (power_w is None or power_w.is_finite())
+                and (current_a is None or current_a.is_finite())):  # fmt: skip
+            new = _new(cls)
+            _setattr(new, "__dict__", {"at": at, "energy_wh": energy_wh, "power_w": power_w,
+                                       "current_a": current_a, "charging": charging})  # fmt: skip
+            _setattr(new, "__pydantic_fields_set__", set(_READING_FIELDS))
+            _setattr(new, "__pydantic_extra__", None)
+            _setattr(new, "__pydantic_private__", None)
+            return new
         return cls(at=at, energy_wh=energy_wh, power_w=power_w, current_a=current_a,
                    charging=charging)  # fmt: skip
+
+
+_READING_FIELDS = frozenset(Reading.model_fields)
+_setattr = object.__setattr__
+_new = object.__new__
 
 
 class MeterPeriod(BaseModel):
@@ -394,14 +406,13 @@ def _widened(span: tuple[Decimal, Decimal] | None,
 # Models built from values already valid, without validating them again
 
 _Model = TypeVar("_Model", bound=BaseModel)
-_setattr = object.__setattr__
 
 
 def _replaced(model: _Model, changes: dict[str, Any], names: frozenset[str]) -> _Model:
     """``model.model_copy(update=changes)`` (``names``: the keys of ``changes``), without its
     generic copying: every value is valid (it comes from a validated model or from rating)."""
     cls = type(model)
-    new = cls.__new__(cls)
+    new = _new(cls)
     values = model.__dict__.copy()
     values.update(changes)
     _setattr(new, "__dict__", values)
@@ -424,7 +435,7 @@ def valid_model(cls: type[_Model], **fields: Any) -> _Model:
     if defaults is None:
         defaults = _DEFAULTS[cls] = {name: None if f.is_required() else f.default
                                      for name, f in cls.model_fields.items()}  # fmt: skip
-    new = cls.__new__(cls)
+    new = _new(cls)
     values = defaults.copy()
     values.update(fields)
     _setattr(new, "__dict__", values)
