@@ -139,7 +139,7 @@ async def test_a_new_version_builds_under_traffic_while_the_old_one_serves_in_fu
     await _produce(settings, _prefilled())
     for n in range(3):
         await _charge(settings, f"BEFORE-{n}")
-    await wait_settled(settings, timeout=120)
+    await wait_settled(settings, timeout=300)
     v1 = live_versions(settings.libpq_url)
     assert set(v1) == {p.name for p in discover()} and set(v1.values()) == {1}
 
@@ -157,7 +157,7 @@ async def test_a_new_version_builds_under_traffic_while_the_old_one_serves_in_fu
         assert len(seen) > 10, "the build was too quick to watch"
         assert all(s[0] >= floor[0] and s[1] >= floor[1] for s in seen)
         assert charged, "no traffic during the build"
-        await wait_settled(settings, timeout=120)
+        await wait_settled(settings, timeout=300)
         before_switch = snapshot(settings.libpq_url)
         after = await _totals(http)
         assert after[0] >= floor[0] + len(charged) and after[1] >= floor[1] + len(charged)
