@@ -21,8 +21,8 @@ Layout::
                        results), registration, triggers, authorization, meter_values,
                        transactions, notifications both versions send alike, reference
                        data (tokens)
-      runtime/         the Faust shell: app (the agent), config, clock (Pipe ticks), tables,
-                       kafka_clients
+      runtime/         the Faust shell: app (the agent), config, clock (Pipe ticks), progress
+                       (frames processed, for the clock), tables, kafka_clients
 
 A service starts a processor with ``processors.runtime.create_app(ProcessorConfig(...))``.
 

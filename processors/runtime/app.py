@@ -49,6 +49,7 @@ from processors.dispatch import decide_record
 from processors.runtime.clock import PipeClock
 from processors.runtime.config import ProcessorConfig
 from processors.runtime.kafka_clients import tune
+from processors.runtime.progress import FramesProgress
 from processors.runtime.tables import (
     ChangelogWrites,
     TransactionalGlobalTable,
@@ -87,6 +88,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
     attach(writes, tables.states, tables.tokens, tables.seqs, tables.deadlines, tables.tariffs,
            tables.assignments)  # fmt: skip
     out = _Output(app, config.topics)
+    progress = FramesProgress(config.partitions)
 
     @app.agent(sources)
     async def handle_frames(stream: Any) -> None:
@@ -94,6 +96,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
             topic = event.message.topic
             if topic == config.topics.frames:
                 await _process(event, tables, out, config)
+                progress.done(event.message.partition, event.message.offset)
             elif topic == config.topics.commands:
                 await _process_command(event, tables, out, config)
             else:
@@ -103,7 +106,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
 
     table_manager: Any = app.tables  # faust.tables.TableManager (its type stub lacks .recovery)
     recovery = table_manager.recovery
-    clock = PipeClock(tables.deadlines, config,
+    clock = PipeClock(tables.deadlines, config, progress,
                       lambda: bool(recovery.in_recovery or not recovery.completed.is_set()))
     app.task(clock.run)
     return app
