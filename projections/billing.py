@@ -27,7 +27,7 @@ from typing import Any, LiteralString
 from uuid import UUID
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from billing.cdr import AuthMethod, Cdr, SessionFacts, build_cdr, credit_of
 from billing.rating import Cost, Meter, Reading, close, observe, open_meter, price
@@ -44,6 +44,7 @@ from schemas.events import (
     TransactionEnded,
     TransactionStarted,
     TransactionUpdated,
+    event_from_json,
 )
 from schemas.tariffs import Tariff
 
@@ -132,23 +133,55 @@ def meter_readings(raw: Mapping[str, Any]) -> MeterReadings:
     is no such event."""
     data = raw["data"]
     by_time: dict[datetime, dict[Any, Any]] = {}
+    instants: dict[str, datetime] = {}  # a message's samples mostly share one sampled_at
     for sample in data["samples"]:
         measurand, value = sample["measurand"], sample["canonical_value"]
         if value is None or _UNITS.get(measurand) != sample["canonical_unit"]:
             continue
-        at = by_time.setdefault(_instant(sample["sampled_at"]), {})
+        text = sample["sampled_at"]
+        instant = instants.get(text)
+        if instant is None:
+            instant = instants[text] = _instant(text)
+        at = by_time.setdefault(instant, {})
         line = LINES.get(sample["phase"] or "")
         if sample["phase"] is None:
             at[measurand] = value
         elif line is not None:
             at.setdefault((measurand, "lines"), {})[line] = value
-    readings = [r for at, found in sorted(by_time.items(), key=lambda item: item[0])
-                if (r := _reading(at, found)) is not None]  # fmt: skip
+    moments = sorted(by_time) if len(by_time) > 1 else by_time
+    readings = [r for at in moments if (r := _reading(at, by_time[at])) is not None]
     session = data["id"]
     if session is not None and not isinstance(session, int):
         raise TypeError("a session id is an integer")
     return MeterReadings(UUID(raw["event_id"]), raw["station_id"],
                          _instant(raw["occurred_at"]), session, readings)  # fmt: skip
+
+
+_APPLIED: dict[tuple[Any, Any], tuple[Any, Tariff]] = {}
+"""Tariff versions validated from ``TariffApplied`` events, by (id, version), with the JSON
+they were validated from (bounded: cleared past :data:`_TARIFF_CACHE`)."""
+
+
+def tariff_applied(raw: Mapping[str, Any]) -> EventEnvelope[DomainEvent]:
+    """A ``TariffApplied`` decoded from its JSON, the tariff it carries validated once per
+    version: every session a version prices carries the same tariff (a version is never
+    edited), and validating it was most of the event's decoding. A carried tariff that
+    differs from the one seen for its version is validated on its own. Raises
+    :class:`~schemas.events.EventError` as :func:`~schemas.events.event_from_json` does."""
+    data = raw.get("data")
+    if not isinstance(data, Mapping) or not isinstance(body := data.get("tariff"), Mapping):
+        return event_from_json(raw)
+    key = (data.get("tariff_id"), data.get("tariff_version"))
+    known = _APPLIED.get(key)
+    if known is None or known[0] != body:
+        try:
+            known = (body, Tariff.model_validate(body))
+        except ValidationError:
+            return event_from_json(raw)  # refused as ever, with the same error
+        if len(_APPLIED) > _TARIFF_CACHE:
+            _APPLIED.clear()
+        _APPLIED[key] = known
+    return event_from_json({**raw, "data": {**data, "tariff": known[1]}})
 
 
 def _reading(at: datetime, found: dict[Any, Any]) -> Reading | None:
@@ -238,6 +271,10 @@ class _Batch:
         """Stored readings of sessions whose CDR this batch corrects."""
         self.current_cdrs: dict[str, Cdr] = {}
         """The CDRs this batch corrects, as issued."""
+        self.places: dict[tuple[str | None, int | None], list[Session]] = {}
+        """The sessions by station and EVSE (1.6: connector)."""
+        for session in sessions.values():
+            self.places.setdefault(_place(session), []).append(session)
 
     def wanted(self, session_id: int) -> bool:
         return self.only is None or session_id in self.only
@@ -280,9 +317,8 @@ class _Batch:
 
     def active_on(self, station_id: str | None, evse_id: int) -> Session | None:
         """The newest active session of ``evse_id`` (1.6: the connector) of the station."""
-        found = [s for s in self.sessions.values()
-                 if s.row["station_id"] == station_id and s.row["evse_id"] == evse_id
-                 and s.row["status"] == "active" and self.wanted(s.id)]  # fmt: skip
+        found = [s for s in self.places.get((station_id, evse_id), ())
+                 if s.row["status"] == "active" and self.wanted(s.id)]  # fmt: skip
         return max(found, key=lambda s: (s.row["started_at"], s.id), default=None)
 
     def session_of(self, event: EventEnvelope[DomainEvent],
@@ -305,6 +341,7 @@ class _Batch:
             "stop_event_id": None, "rerated": False, "updated_at": event.occurred_at,
         }, changed=True)  # fmt: skip
         self.sessions[data.id] = session
+        self.places.setdefault(_place(session), []).append(session)
         return session
 
     def read(self, session: Session, event_id: UUID, at: datetime,
@@ -419,6 +456,10 @@ class _Batch:
                 _costed(session, price(session.meter, session.tariff))
 
 
+def _place(session: Session) -> tuple[str | None, int | None]:
+    return session.row["station_id"], session.row["evse_id"]
+
+
 def _merge_token(session: Session, data: TransactionUpdated) -> None:
     """A 2.0.1 token presented after the start (E02): the session's token from then on."""
     if session.row["id_token"] is None and data.id_token is not None:
@@ -488,25 +529,95 @@ Item = EventEnvelope[DomainEvent] | MeterReadings
 """What a batch hands the billing projection: events, meter values as :class:`MeterReadings`."""
 
 
+@dataclass(slots=True)
+class Resident:
+    """Sessions a backfill's replay process keeps in memory from batch to batch (the sessions
+    it re-rates are its own, and nothing reads the version it builds until the replay is
+    over): an open session is read and written once per replay instead of once per batch;
+    its row is written when it ends and, for those still open, by :func:`flush_resident`.
+    Every session in memory holds all its readings taken before it was priced (``earlier``),
+    so the read model is asked for them only for a session it loads."""
+
+    sessions: dict[int, Session] = field(default_factory=dict)
+    """The open sessions."""
+    ended: dict[int, Session] = field(default_factory=dict)
+    """The sessions the last batch wrote that are not open (their rows may still be on their
+    way to the read model while the next batch is rated)."""
+
+    def known(self) -> dict[int, Session]:
+        return {**self.ended, **self.sessions}
+
+    def keep(self, batch: _Batch) -> None:
+        self.ended = {}
+        for session in batch.sessions.values():
+            if not batch.wanted(session.id):
+                continue
+            if session.row["status"] == "active":
+                self.sessions[session.id] = session
+            else:
+                self.sessions.pop(session.id, None)
+                if session.changed:
+                    self.ended[session.id] = session
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """What a rated batch writes, its values taken when it was rated."""
+
+    tariffs: list[tuple[str, int, str]]
+    sessions: list[dict[str, Any]]
+    readings: str | None
+    cdrs: list[dict[str, Any]]
+
+
 async def apply_billing(cur: Cursor, events: Sequence[Item], params: Mapping[str, Any], *,
                         only: Set[int] | None = None) -> None:  # fmt: skip
-    """Rate a batch's events (in log order) into the sessions they belong to. ``only``: touch
-    no session but these (a backfill's replay of the sessions it re-rates)."""
-    sessions = await _load(cur, events)
+    """Rate a batch's events (in log order) into the sessions they belong to and write them.
+    ``only``: touch no session but these."""
+    await write_rows(cur, await rate_billing(cur, events, params, only=only))
+
+
+async def rate_billing(cur: Cursor, events: Sequence[Item], params: Mapping[str, Any], *,
+                       only: Set[int] | None = None,
+                       resident: Resident | None = None) -> Rows:  # fmt: skip
+    """Rate a batch's events (in log order) into the sessions they belong to (read from
+    ``cur``); the rows to write. ``resident``: the open sessions stay in memory after the
+    batch, unwritten (:class:`Resident`)."""
+    kept = {} if resident is None else resident.known()
+    sessions = await _load(cur, events, kept)
     batch = _Batch(sessions, Override.of(params), only)
-    await _recall_earlier(cur, batch, events)
+    if resident is None:
+        await _recall_earlier(cur, batch, _priced_late(batch, events))
+    else:
+        await _recall_earlier(cur, batch, [i for i, s in sessions.items()
+                                           if i not in kept and s.meter is None])  # fmt: skip
     await _recall_corrected(cur, batch, events)
     for event in events:
         batch.apply(event)
+    if resident is None:
+        batch.finish()
+        return _rows(batch)
+    resident.keep(batch)
+    return _rows(batch, held=resident.sessions.keys())
+
+
+async def flush_resident(cur: Cursor, resident: Resident) -> None:
+    """Write the open sessions a replay kept in memory, with their running cost."""
+    batch = _Batch(resident.sessions, None, None)
     batch.finish()
-    await _write(cur, batch)
+    await write_rows(cur, _rows(batch))
+    resident.sessions.clear()
+    resident.ended.clear()
 
 
 async def _apply(cur: Cursor, events: Sequence[Item], params: Mapping[str, Any]) -> None:
     await apply_billing(cur, events, params)
 
 
-async def _load(cur: Cursor, events: Sequence[Item]) -> dict[int, Session]:
+async def _load(cur: Cursor, events: Sequence[Item],
+                kept: Mapping[int, Session]) -> dict[int, Session]:  # fmt: skip
+    """The sessions ``events`` touch: those in ``kept``, the others from the read model (with
+    the active sessions of the EVSEs whose status changes)."""
     ids: set[int] = set()
     places: set[tuple[str, int]] = set()
     for event in events:
@@ -523,10 +634,13 @@ async def _load(cur: Cursor, events: Sequence[Item]) -> dict[int, Session]:
         elif (session_id := getattr(data, "id", None)) is not None:
             ids.add(session_id)
     stations, evses = [p[0] for p in places], [p[1] for p in places]
-    await cur.execute(_SELECT_SESSIONS, {"ids": list(ids), "stations": stations, "evses": evses})
+    await cur.execute(_SELECT_SESSIONS, {"ids": [i for i in ids if i not in kept],
+                                         "stations": stations, "evses": evses})  # fmt: skip
     rows: list[Any] = await cur.fetchall()
-    sessions = {int(r[0]): Session(dict(zip(_SESSION_COLUMNS, r, strict=True))) for r in rows}
+    sessions = {int(r[0]): Session(dict(zip(_SESSION_COLUMNS, r, strict=True))) for r in rows
+                if int(r[0]) not in kept}  # fmt: skip
     await _meters(cur, sessions)
+    sessions.update(kept)
     return sessions
 
 
@@ -552,12 +666,16 @@ async def _meters(cur: Cursor, sessions: dict[int, Session]) -> None:
             session.tariff = _TARIFFS[(session.row["tariff_id"], session.row["tariff_version"])]
 
 
-async def _recall_earlier(cur: Cursor, batch: _Batch, events: Sequence[Item]) -> None:
-    """The stored readings of sessions written unpriced by an earlier batch that this batch
-    prices (a TariffApplied that came in a later batch than its TransactionStarted)."""
-    late = [e.data.id for e in events if not isinstance(e, MeterReadings)
+def _priced_late(batch: _Batch, events: Sequence[Item]) -> list[int]:
+    """The sessions written unpriced by an earlier batch that this batch prices (a
+    TariffApplied that came in a later batch than its TransactionStarted)."""
+    return [e.data.id for e in events if not isinstance(e, MeterReadings)
             and isinstance(e.data, TariffApplied)
             and (s := batch.sessions.get(e.data.id)) is not None and s.meter is None]  # fmt: skip
+
+
+async def _recall_earlier(cur: Cursor, batch: _Batch, late: list[int]) -> None:
+    """The stored readings of the unpriced sessions ``late`` into their ``earlier``."""
     if not late:
         return
     await cur.execute(_SELECT_READINGS, (late,))
@@ -588,23 +706,35 @@ async def _recall_corrected(cur: Cursor, batch: _Batch, events: Sequence[Item]) 
     batch.current_cdrs = {cdr_id: Cdr.model_validate_json(body) for cdr_id, body in found}
 
 
-async def _write(cur: Cursor, batch: _Batch) -> None:
+def _rows(batch: _Batch, held: Set[int] = frozenset()) -> Rows:
+    """The batch's rows; the sessions in ``held`` stay unwritten (and marked changed)."""
     writes = batch.writes
-    if writes.tariffs:
-        for (tariff_id, version), tariff in writes.tariffs.items():
-            _TARIFFS.setdefault((tariff_id, version), tariff)
+    for (tariff_id, version), tariff in writes.tariffs.items():
+        _TARIFFS.setdefault((tariff_id, version), tariff)
+    changed = [s for s in batch.sessions.values() if s.changed and s.id not in held]
+    sessions = [_session_params(s) for s in changed]
+    for session in changed:
+        session.changed = False
+    return Rows(
+        tariffs=[(k[0], k[1], t.model_dump_json()) for k, t in writes.tariffs.items()],
+        sessions=sessions, cdrs=writes.cdrs,
+        readings=_readings_json(writes.readings) if writes.readings else None,
+    )  # fmt: skip
+
+
+async def write_rows(cur: Cursor, rows: Rows) -> None:
+    if rows.tariffs:
         await cur.executemany(
             "INSERT INTO billing_tariffs (tariff_id, version, body) VALUES (%s, %s, %s::jsonb)"
             " ON CONFLICT DO NOTHING",
-            [(k[0], k[1], t.model_dump_json()) for k, t in writes.tariffs.items()],
+            rows.tariffs,
         )
-    changed = [s for s in batch.sessions.values() if s.changed]
-    if changed:
-        await cur.executemany(_UPSERT_SESSION, [_session_params(s) for s in changed])
-    if writes.readings:
-        await cur.execute(_INSERT_READINGS, (_readings_json(writes.readings),))
-    if writes.cdrs:
-        await cur.executemany(_INSERT_CDR, writes.cdrs)
+    if rows.sessions:
+        await cur.executemany(_UPSERT_SESSION, rows.sessions)
+    if rows.readings is not None:
+        await cur.execute(_INSERT_READINGS, (rows.readings,))
+    if rows.cdrs:
+        await cur.executemany(_INSERT_CDR, rows.cdrs)
 
 
 def _session_params(session: Session) -> dict[str, Any]:
@@ -622,7 +752,7 @@ def _readings_json(readings: list[tuple[int, UUID, int, Reading]]) -> str:
     ], default=str).decode()  # fmt: skip
 
 
-_RATED = Batched(_apply, raw={MeterValuesReported: meter_readings})
+_RATED = Batched(_apply, raw={MeterValuesReported: meter_readings, TariffApplied: tariff_applied})
 PROJECTION = Projection(
     readmodel.BILLING,
     tables=(readmodel.billing_sessions, readmodel.billing_readings, readmodel.billing_tariffs,

@@ -1,7 +1,8 @@
 """The billing projection on the real database: a CDR per priced session, equal to the pure
 rating of the same readings; the same rows however the events are split into batches; the
 running cost of an open session; 1.6 connector statuses mapped to the session; a version's
-tariff override (docs/BILLING.md)."""
+tariff override; a backfill's replay writes what the whole log rated with the override writes
+(docs/BILLING.md)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from billing.rating import Reading, rate
 from billing.readings import readings_of
 from csms.config import Settings
 from projections.billing import Override
+from projections.billing_backfill import _Fork, _Part, _Rater
 from projections.runtime.discovery import projection_named
 from projections.runtime.projector import Target, apply_records
 from schemas.events import (
@@ -259,3 +261,45 @@ async def test_an_unpriced_session_is_kept_without_cost_or_cdr(settings: Setting
                                  "SELECT status, tariff_id, cost_excl_vat, cdr_id FROM"
                                  f" billing_sessions WHERE id = {BASE_ID + 970}")  # fmt: skip
     assert rows == [("completed", None, None, None)]
+
+
+async def test_a_backfill_replay_writes_what_a_whole_rebuild_with_the_override_writes(
+    settings: Settings,
+) -> None:
+    """The replay processes of ``csms billing backfill`` keep open sessions in memory and write
+    one batch while rating the next (projections/billing_backfill.py): whatever the batches,
+    the rows are those of the projection applied to the whole log with the same override."""
+    rng = random.Random(13)
+    base = BASE_ID + 2000
+    sessions = [session(rng, base + k, T0 + timedelta(minutes=4 * k), ended=k % 7 != 3,
+                        one_six=k % 3 == 0) for k in range(24)]  # fmt: skip
+    records = _records(_interleaved(rng, sessions))
+    override = Override(tariff_id="TOD", version=2, tariff=TARIFF_V2,
+                        since=T0 - timedelta(hours=1), until=T0 + timedelta(days=1))  # fmt: skip
+    params = {"override": override.model_dump(mode="json")}
+    mine = [q.replace(str(BASE_ID), str(base)) for q in (SESSIONS, CDRS, READINGS)]
+    async with await psycopg.AsyncConnection.connect(settings.libpq_url) as db:
+        whole = [await _rows_after(db, Target(BILLING, 1, params), [records], q) for q in mine]
+    fork = _Fork(frozenset(base + k for k in range(24)),
+                 frozenset(f"BILL-{base + k}" for k in range(24)), 0, {})  # fmt: skip
+    part = _Part(settings.bootstrap, settings.libpq_url, 50, "events", 1, params, {}, fork)
+    for attempt in range(3):
+        cuts = sorted(rng.sample(range(1, len(records)), 12 + 10 * attempt))
+        async with await psycopg.AsyncConnection.connect(settings.libpq_url) as reader, \
+                await psycopg.AsyncConnection.connect(settings.libpq_url) as writer:  # fmt: skip
+            rater = _Rater(part, reader, writer)
+            for a, b in zip([0, *cuts], [*cuts, len(records)], strict=True):
+                await rater.rate(records[a:b])
+            await rater.finish()
+            async with reader.cursor() as cur:
+                await cur.execute(f"SET LOCAL search_path TO {BILLING.schema(1)}")
+                replayed = []
+                for query in mine:
+                    await cur.execute(query)
+                    replayed.append(await cur.fetchall())
+                for table, key in (("cdrs", "transaction_pk"), ("billing_readings", "session_id"),
+                                   ("billing_sessions", "id")):  # fmt: skip
+                    await cur.execute(f"DELETE FROM {table} WHERE {key} >= {base}")
+            await reader.commit()
+        assert [len(r) for r in replayed] == [len(r) for r in whole] and whole[1], attempt
+        assert replayed == whole, attempt
