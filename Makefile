@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict ocpp billing ingest processors projections api csms infra schemas bench
+	$(BIN)/mypy --strict ocpp billing audit ingest processors projections api csms infra schemas bench
 
 check: lint typecheck test
 
