@@ -469,3 +469,87 @@ Index(
     billing_sessions.c.connector_id,
     postgresql_where=billing_sessions.c.status == "active",
 )
+
+# Audit (projections/audit.py): the index of the frames log, which frames and events belong
+# to which transaction, and the per-station hash chain's signed checkpoints (docs/AUDIT.md).
+
+AUDIT = "audit"
+"""The audit projection's name."""
+
+frames = Table(
+    "frames",
+    metadata,
+    Column("topic", Text, primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, primary_key=True),
+    # Where the record is in the frames log (read from Kafka by these, never by a scan).
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    # The record's place in its station's chain (1 = the station's first record).
+    Column("kind", Text, nullable=False),
+    # schemas.envelopes.RecordKind: frame, connected, disconnected, refused.
+    Column("direction", Text, nullable=False),
+    # in (station → CSMS), out (CSMS → station).
+    Column("message_type", Integer),
+    # OCPP-J MessageTypeId: 2 CALL, 3 CALLRESULT, 4 CALLERROR (null: not a readable frame).
+    Column("message_id", Text),
+    Column("action", Text),
+    # The CALL's action; for an answer, the action of the call it answers where known.
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("connection_id", Text, nullable=False),
+    Column("ocpp_version", Text, nullable=False),
+    Column("verdict", Text, nullable=False),
+    Column("link", Text, nullable=False),
+    # audit.chain link after this record (hex).
+)
+Index("frames_by_station", frames.c.station_id, frames.c.seq)
+Index("frames_by_station_time", frames.c.station_id, frames.c.at)
+Index("frames_by_message", frames.c.station_id, frames.c.message_id)
+
+frame_events = Table(
+    "frame_events",
+    metadata,
+    Column("event_topic", Text, primary_key=True),
+    Column("event_partition", Integer, primary_key=True),
+    Column("event_offset", BigInteger, primary_key=True),
+    # Where the domain event is in the events log.
+    Column("causation_id", Text, nullable=False),
+    # The frames-log position that caused it (schemas.envelopes.frame_causation), or the
+    # command's id.
+    Column("event_id", Uuid, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("station_id", String(STATION_ID_MAX_LENGTH)),
+    Column("transaction_pk", BigInteger),
+    # The CSMS transaction the event belongs to, where it names one.
+)
+Index("frame_events_by_cause", frame_events.c.causation_id)
+Index("frame_events_by_transaction", frame_events.c.transaction_pk)
+
+chain_heads = Table(
+    "chain_heads",
+    metadata,
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    # The last record chained (its frame time).
+    Column("checkpointed_seq", BigInteger, nullable=False, server_default="0"),
+    Column("checkpointed_at", DateTime(timezone=True)),
+)
+
+chain_checkpoints = Table(
+    "chain_checkpoints",
+    metadata,
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    # audit.checkpoints.Checkpoint.count.
+    Column("link", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("signature", Text, nullable=False),
+    # Ed25519 over audit.checkpoints.Checkpoint.message(), hex.
+    Column("key_id", Text, nullable=False),
+    # SHA-256 (hex, first 16) of the signing key's public key (DER).
+)
