@@ -257,7 +257,7 @@ async def _process(event: EventT[Any], tables: Tables, out: _Output,
     ctx = Context(
         station_id=record.station_id, version=OcppVersion(record.ocpp_version),
         now=datetime.now(UTC), causation_id=frame_causation(msg.topic, msg.partition, msg.offset),
-        correlation_id=_correlation(record), config=config.handlers, tokens=tables.token,
+        correlation_id=frame_correlation(record), config=config.handlers, tokens=tables.token,
         transaction_ids=TransactionIds(msg.partition, config.partitions, next_seq),
         tariffs=tables.book,
     )  # fmt: skip
@@ -336,7 +336,8 @@ async def _append(source: EventT[Any], decision: Decision, state: StationState, 
     await out.events(source, decision.events)
 
 
-def _correlation(record: FrameRecord) -> str:
+def frame_correlation(record: FrameRecord) -> str:
+    """The correlation id of what a frames-log record causes: its OCPP message id."""
     if record.kind is not RecordKind.FRAME or record.raw is None:
         return record.connection_id
     # The OCPP message id, read cheaply: '[2,"<id>",...' (falls back to the connection).
