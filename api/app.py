@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from api.admin_log import AdminLog
 from api.command_log import CommandLog
 from api.deps import require_token
+from api.frames_log import LogReader
 from api.routes import (
+    audit,
     billing,
     calls,
     station_settings,
@@ -56,7 +58,9 @@ def create_app(config: ApiConfig) -> FastAPI:
                                                pool_pre_ping=True)  # fmt: skip
         app.state.admin_log = AdminLog(config.bootstrap, config.admin_topic)
         app.state.command_log = CommandLog(config.bootstrap, config.commands_topic)
+        app.state.log_reader = LogReader(config.bootstrap)
         yield
+        await app.state.log_reader.close()
         await app.state.command_log.close()
         await app.state.admin_log.close()
         await app.state.engine.dispose()
@@ -72,6 +76,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         billing.router,
         tariffs.router,
         tariffs.assignments,
+        audit.router,
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])
