@@ -31,12 +31,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from api.frames_log import Position
 from ocpp import OcppVersion
 from processors.core.decision import Context, HandlerConfig, TransactionIds
 from processors.core.state import StationState, evolve
 from processors.dispatch import decide_record
 from processors.runtime.app import Tables, apply_admin, frame_correlation
-from schemas.envelopes import FrameRecord
+from schemas.envelopes import FrameRecord, frame_causation
 from schemas.events import (
     DomainEvent,
     EventEnvelope,
@@ -63,17 +64,9 @@ class EventDifference(BaseModel):
     """Field path → (recorded, re-derived), for ``changed``."""
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a record is in a log."""
-
-    topic: str
-    partition: int
-    offset: int
-
-    @property
-    def causation(self) -> str:
-        return f"{self.topic}/{self.partition}/{self.offset}"
+def causation_of(p: Position) -> str:
+    """The causation id of what the frames-log record at ``p`` caused."""
+    return frame_causation(p.topic, p.partition, p.offset)
 
 
 @dataclass(slots=True)
@@ -132,7 +125,7 @@ class _Run:
         self.result.events += len(recorded)
         derived = _decide(self.tables, self.station_id, recorded, position, record, self.config,
                           self.partitions)  # fmt: skip
-        self.result.differences += _compare(position.causation, recorded, derived)
+        self.result.differences += _compare(causation_of(position), recorded, derived)
 
 
 def _by_cause(events: Iterable[EventEnvelope[DomainEvent]]
@@ -180,7 +173,7 @@ def _decide(tables: Tables, station_id: str, recorded: list[EventEnvelope[Domain
     ctx = Context(
         station_id=station_id, version=version,
         now=recorded[0].occurred_at if recorded else record.at,
-        causation_id=position.causation, correlation_id=frame_correlation(record),
+        causation_id=causation_of(position), correlation_id=frame_correlation(record),
         config=config, tokens=tables.token, tariffs=tables.book,
         transaction_ids=_ids(recorded, position.partition, partitions),
     )  # fmt: skip

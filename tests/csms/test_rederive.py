@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from csms.rederive import Position, rederive
+from api.frames_log import Position
+from csms.rederive import causation_of, rederive
 from ocpp import OcppVersion
 from processors.core.decision import Context, HandlerConfig, TransactionIds
 from processors.core.state import evolve_all
@@ -63,7 +64,7 @@ class Recorder:
                              at=self.now, raw=raw)  # fmt: skip
         position = Position("p.frames", PARTITION, self.offset)
         ctx = Context(station_id=STATION, version=OcppVersion.V16, now=self.now,
-                      causation_id=position.causation, correlation_id=frame_correlation(record),
+                      causation_id=causation_of(position), correlation_id=frame_correlation(record),
                       config=CONFIG, tokens=self.tables.token, tariffs=self.tables.book,
                       transaction_ids=TransactionIds(PARTITION, PARTITIONS, self.next_seq))
         decision = decide_record(self.tables.state(STATION), record, ctx)
@@ -71,7 +72,7 @@ class Recorder:
         state = evolve_all(self.tables.state(STATION), decision.events, self.tables.book.version)
         self.tables.states[STATION] = state.model_dump(mode="json")
         self.events += decision.events
-        self.frames[position.causation] = (position, record)
+        self.frames[causation_of(position)] = (position, record)
 
     def call(self, action: str, payload: dict[str, Any], unique_id: str) -> None:
         self.record(raw=json.dumps([2, unique_id, action, payload]))
