@@ -145,9 +145,14 @@ class LogReader:
             _check_below(tp, offsets, end)
             found: dict[Position, bytes] = {}
             wanted = set(offsets)
+            reached = -1  # every record before this offset has been seen
             for run in plan_runs(offsets, self.gap):
-                consumer.seek(tp, run.first)
-                await self._read_run(consumer, tp, run, wanted, found, deadline, progress)
+                if run.last < reached:
+                    continue  # read already, in the previous run's last fetch
+                if run.first >= reached:
+                    consumer.seek(tp, run.first)
+                reached = await self._read_run(consumer, tp, run, wanted, found, deadline,
+                                               progress)  # fmt: skip
         except KafkaError as e:
             raise ReadUnavailable(f"reading {tp.topic}/{tp.partition}: {e}") from e
         _check_found(tp, wanted, found)
@@ -155,8 +160,9 @@ class LogReader:
 
     async def _read_run(self, consumer: AIOKafkaConsumer, tp: TopicPartition, run: Run,
                         wanted: set[int], found: dict[Position, bytes], deadline: float,
-                        progress: Progress | None) -> None:  # fmt: skip
-        """Fetch from ``run.first`` until past ``run.last``, keeping the wanted records."""
+                        progress: Progress | None) -> int:  # fmt: skip
+        """Fetch from the position until past ``run.last``, keeping the wanted records
+        (those the last fetch holds beyond the run too); returns the position reached."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -165,13 +171,15 @@ class LogReader:
             batch = await consumer.getmany(tp, timeout_ms=int(min(remaining, 1.0) * 1000))
             kept = 0
             for record in batch.get(tp, ()):
-                if record.offset in wanted and record.value is not None:
-                    found[Position(tp.topic, tp.partition, record.offset)] = record.value
+                at = Position(tp.topic, tp.partition, record.offset)
+                if record.offset in wanted and record.value is not None and at not in found:
+                    found[at] = record.value
                     kept += 1
             if progress is not None and kept:
                 progress(kept)
-            if await consumer.position(tp) > run.last:
-                return
+            reached: int = await consumer.position(tp)
+            if reached > run.last:
+                return reached
 
 
 def _check_below(tp: TopicPartition, offsets: Sequence[int], end: int) -> None:
