@@ -357,12 +357,26 @@ _ACCRUED = frozenset((
 ))  # fmt: skip
 
 
+_AT_ONCE = frozenset(("register_wh", "power_w", "current_a", "charging"))
+
+
 def _accrued(m: Meter, c: CompiledTariff, r: Reading) -> Meter | None:
     """``m`` advanced to ``r`` when the interval only accrues to the open period: no pending
     time, a register not below the last, no boundary passed, no energy limit reached, and the
     same bands (so the same elements); else None (:class:`_Work` does it). The arithmetic is
     :meth:`_Work.observe`'s on that path (``_settle``, ``_segment``, ``_piece``, ``_put``)."""
     register, previous, boundary = r.energy_wh, m.register_wh, m.next_boundary
+    if r.at == m.at and not m.pending and (register is None or previous is None
+                                           or register == previous):  # fmt: skip
+        # A second reading of the same instant (a 2.0.1 TransactionEvent states its meter
+        # values and its register at once) that adds no energy: only the last measured
+        # values and the state change, as _Work.observe would leave them.
+        return _replaced(m, {
+            "register_wh": previous if register is None else register,
+            "power_w": m.power_w if r.power_w is None else r.power_w,
+            "current_a": m.current_a if r.current_a is None else r.current_a,
+            "charging": m.charging if r.charging is None else r.charging,
+        }, _AT_ONCE)  # fmt: skip
     if (m.pending or register is None or previous is None or register < previous
             or m.bands is None or r.at <= m.at
             or (boundary is not None and (m.at >= boundary or r.at > boundary))):  # fmt: skip
