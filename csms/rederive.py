@@ -198,23 +198,40 @@ def _fold(tables: Tables, station_id: str, events: list[EventEnvelope[DomainEven
 def _compare(cause: str, recorded: list[EventEnvelope[DomainEvent]],
              derived: list[EventEnvelope[DomainEvent]] | None,
              ) -> list[EventDifference]:  # fmt: skip
+    """Recorded and re-derived events paired by event id (derived from the cause, the type
+    and the n-th of that type, so a re-derived event has the id of the one recorded for
+    it): a pair that differs is ``changed``; a re-derived event never recorded is
+    ``missing``; a recorded one left over is ``extra`` (with its differences from the
+    re-derived event of its id, when it repeats one: an event written again with other
+    values)."""
     if derived is None:
         return [EventDifference(causation_id=cause, index=0, kind="frame unreadable",
                                 type=recorded[0].type if recorded else "")]  # fmt: skip
+    by_id = {d.event_id: d for d in derived}
+    paired: set[int] = set()
     out: list[EventDifference] = []
-    for i in range(max(len(recorded), len(derived))):
-        if i >= len(recorded):
-            out.append(EventDifference(causation_id=cause, index=i, kind="missing",
-                                       type=derived[i].type))  # fmt: skip
-        elif i >= len(derived):
-            out.append(EventDifference(causation_id=cause, index=i, kind="extra",
-                                       type=recorded[i].type))  # fmt: skip
-        else:
-            fields = _diff(recorded[i].model_dump(mode="json"), derived[i].model_dump(mode="json"))
-            if fields:
-                out.append(EventDifference(causation_id=cause, index=i, kind="changed",
-                                           type=recorded[i].type, fields=fields))  # fmt: skip
+    for i, d in enumerate(derived):
+        j = next((j for j, r in enumerate(recorded) if j not in paired
+                  and r.event_id == d.event_id), None)  # fmt: skip
+        if j is None:
+            out.append(EventDifference(causation_id=cause, index=i, kind="missing", type=d.type))
+            continue
+        paired.add(j)
+        fields = _diff(_json(recorded[j]), _json(d))
+        if fields:
+            out.append(EventDifference(causation_id=cause, index=j, kind="changed",
+                                       type=d.type, fields=fields))  # fmt: skip
+    for j, r in enumerate(recorded):
+        if j not in paired:
+            same = by_id.get(r.event_id)
+            out.append(EventDifference(causation_id=cause, index=j, kind="extra", type=r.type,
+                                       fields={} if same is None else _diff(_json(r),
+                                                                            _json(same))))
     return out
+
+
+def _json(event: EventEnvelope[DomainEvent]) -> Any:
+    return event.model_dump(mode="json")
 
 
 def _diff(a: Any, b: Any, path: str = "") -> dict[str, tuple[Any, Any]]:

@@ -154,3 +154,5 @@ def test_an_event_appended_later_with_an_earlier_frames_cause_is_reported() -> N
                      PARTITIONS).differences  # fmt: skip
     assert {(d.causation_id, d.kind) for d in found} == {
         (first_meter.causation_id, "extra"), (ended.causation_id, "extra")}
+    [again] = [d for d in found if d.causation_id == ended.causation_id]
+    assert again.fields == {"data.energy_wh": (1.0, ended.data.model_dump()["energy_wh"])}
