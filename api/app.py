@@ -30,6 +30,7 @@ from api.routes import (
     tariffs,
     tokens,
     transactions,
+    verification,
 )
 
 
@@ -77,6 +78,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         tariffs.router,
         tariffs.assignments,
         audit.router,
+        verification.router,
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])
