@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from schemas.events.admin import (
     CdrCorrectionRequested,
+    MeterKeyId,
+    MeterKeyRegistered,
+    MeterKeyRemoved,
     StationConfigured,
     StationConfiguredV1,
     TariffAssigned,
@@ -163,6 +166,9 @@ __all__ = [
     "LocalListVersionReported",
     "LogRequested",
     "LogStatusReported",
+    "MeterKeyId",
+    "MeterKeyRegistered",
+    "MeterKeyRemoved",
     "MeterValuesReported",
     "OcppVersionName",
     "RemoteStartAnswered",

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, Field
 
+from ocpp import STATION_ID_MAX_LENGTH
 from schemas.events.base import DomainEvent, Instant, upcasts
 from schemas.tariffs import Tariff, TariffId
 
@@ -152,3 +153,37 @@ class CdrCorrectionRequested(DomainEvent):
     tariff_version: Annotated[int, Field(ge=1)]
     tariff: Tariff
     reason: Annotated[str, Field(min_length=1, max_length=255)]
+
+
+MeterKeyId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+"""The operator's name for a registered meter key, unique per station."""
+
+
+class _MeterKeyFacts(DomainEvent):
+    """Which station's key; key = the station id (its partition)."""
+
+    shared_fields: ClassVar[bool] = True
+
+    station_id: Annotated[str, Field(min_length=1, max_length=STATION_ID_MAX_LENGTH)]
+    key_id: MeterKeyId
+
+
+class MeterKeyRegistered(_MeterKeyFacts):
+    """Admin: the public key of a station's meter (API PUT
+    /api/v1/stations/{id}/meter-keys/{key_id}), replacing the key of that name. The station's
+    signed meter values (of the EVSE or meter named, when one is) are verified against it
+    (docs/AUDIT.md, "Signed meter values"; OCMF: the public key reaches the verifier "by
+    means other than this protocol")."""
+
+    public_key: Annotated[str, Field(min_length=2, max_length=2500, pattern=r"^[0-9A-F]+$")]
+    """The DER SubjectPublicKeyInfo, hex (upper case), as the API checked it parses."""
+    evse_id: Annotated[int | None, Field(ge=0)] = None
+    """Only for this EVSE (1.6: connector); any of the station's when null."""
+    meter_serial: Annotated[str | None, Field(min_length=1, max_length=64)] = None
+    """Only for records of this meter (OCMF ``MS``, or the gateway's ``GS``)."""
+
+
+class MeterKeyRemoved(_MeterKeyFacts):
+    """Admin: a registered meter key withdrawn (API DELETE
+    /api/v1/stations/{id}/meter-keys/{key_id}); values it verified are verified again
+    without it."""
