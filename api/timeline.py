@@ -114,8 +114,9 @@ def transaction_frames(pk: int) -> CompoundSelect[Any]:
     own = select(frames).join(caused, and_(
         F.topic == func.split_part(cid, "/", 1), F.partition == part(2, Integer),
         F.offset == part(3, BigInteger))).cte("own")  # fmt: skip
-    o, a = own.c, frames.alias("a").c
-    nearest = (select(a.table).where(
+    other = frames.alias("other")
+    o, a = own.c, other.c
+    nearest = (select(other).where(
         a.station_id == o.station_id, a.connection_id == o.connection_id,
         a.message_id == o.message_id, a.direction != o.direction,
         or_(and_(o.message_type == CALL, a.message_type.in_(ANSWERS), a.seq > o.seq),
