@@ -67,7 +67,22 @@ def readings_of(event: DomainEvent) -> list[Reading]:
 
 def decimal(value: float | None) -> Decimal | None:
     """``value`` exactly as its shortest text reads."""
-    return None if value is None else Decimal(repr(value))
+    if value is None:
+        return None
+    if not value or type(value) is not float:  # 0.0 and -0.0, 5 and 5.0: equal keys, read apart
+        return Decimal(repr(value))
+    found = _EXACT.get(value)
+    if found is None:
+        if len(_EXACT) >= _EXACT_SIZE:
+            _EXACT.clear()
+        found = _EXACT[value] = Decimal(repr(value))
+    return found
+
+
+_EXACT: dict[float, Decimal] = {}
+"""Recent values read (a station's currents and powers repeat): a dict lookup instead of a
+float's shortest text and its parse."""
+_EXACT_SIZE = 4096
 
 
 def charging_of(charging_state: str | None) -> bool | None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from billing.rating import Reading
-from billing.readings import readings_of
+from billing.readings import decimal, readings_of
 from schemas.events import (
     ConnectorStatusChanged,
     DomainEvent,
@@ -51,7 +51,7 @@ def sample(measurand: str, value: float, unit: str, *, phase: str | None = None,
            at: datetime = T1) -> Sample:  # fmt: skip
     return Sample(sampled_at=at, measurand=measurand, phase=phase, context="Sample.Periodic",
                   location="Outlet", value=str(value), unit=unit, multiplier=None,
-                  canonical_value=value, canonical_unit=unit,  # type: ignore[arg-type]
+                  canonical_value=value, canonical_unit=unit,
                   format=None, signed_data=None)  # fmt: skip
 
 
@@ -141,5 +141,13 @@ def test_other_statuses_read_nothing(value: str) -> None:
 
 
 def test_other_events_read_nothing() -> None:
-    event: DomainEvent = StationBooted.model_construct()
+    event: DomainEvent = StationBooted(ocpp_version="ocpp1.6", vendor="V", model="M",
+                                       status="Accepted", interval=300)
     assert readings_of(event) == []
+
+
+def test_decimal_reads_each_value_as_its_shortest_text_whatever_came_before() -> None:
+    for first, then in ((0.0, -0.0), (-0.0, 0.0), (5, 5.0), (5.0, 5), (1100.1, 1100.1)):
+        decimal(first)
+        assert str(decimal(then)) == repr(then), (first, then)
+    assert str(decimal(float("nan"))) == "NaN"
