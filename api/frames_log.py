@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -61,8 +62,12 @@ class Run:
     last: int
 
 
-Progress = Callable[[int], None]
-"""Told how many more wanted records were read."""
+class Progress(Protocol):
+    """Told how many records a read will return, then how many more it has read."""
+
+    def planned(self, records: int) -> None: ...
+
+    def advanced(self, records: int) -> None: ...
 
 
 def plan_runs(offsets: Iterable[int], gap: int = DEFAULT_GAP) -> list[Run]:
@@ -100,6 +105,8 @@ class LogReader:
                    progress: Progress | None = None) -> dict[Position, bytes]:  # fmt: skip
         """The value of the record at each position (RecordsMissing if one is not there)."""
         wanted = by_partition(positions)
+        if progress is not None:
+            progress.planned(sum(len(set(offsets)) for offsets in wanted.values()))
         found: dict[Position, bytes] = {}
         async with self._consumer() as consumer:
             for tp, offsets in sorted(wanted.items()):
@@ -176,7 +183,7 @@ class LogReader:
                     found[at] = record.value
                     kept += 1
             if progress is not None and kept:
-                progress(kept)
+                progress.advanced(kept)
             reached: int = await consumer.position(tp)
             if reached > run.last:
                 return reached

@@ -8,7 +8,7 @@ import logging
 import resource
 import sys
 
-from csms import billing_commands, projection_commands
+from csms import audit_timeline, billing_commands, projection_commands
 from csms.config import Settings
 
 SERVICES = ("gateway", "processor", "projector", "api")
@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("processor-worker", help="run one Faust worker process, unsupervised")
     projection_commands.add_parsers(sub)
     billing_commands.add_parsers(sub)
+    audit = sub.add_parser("audit", help="replay and verify what crossed the wire")
+    audit_actions = audit.add_subparsers(dest="action", required=True)
+    audit_timeline.add_parser(audit_actions)  # each audit subcommand sets its own `run`
     sub.add_parser("api", help="run the admin API")
     return parser
 
@@ -74,6 +77,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return projection_commands.run(args, settings)
         case "billing":
             return billing_commands.run(args, settings)
+        case "audit":
+            result: int = args.run(args, settings)
+            return result
         case "api":
             services.run_api(settings)
     return 0
