@@ -553,3 +553,74 @@ chain_checkpoints = Table(
     Column("key_id", Text, nullable=False),
     # SHA-256 (hex, first 16) of the signing key's public key (DER).
 )
+
+# Signed meter values (projections/signed_meter_values.py): the verdict on every signed sample
+# (audit.signed_values), the meter keys registered per station, and each transaction's summary
+# (docs/AUDIT.md, "Signed meter values").
+
+SIGNED_METER_VALUES = "signed_meter_values"
+"""The projection of the signed meter values (admin meter-key events land there)."""
+
+meter_keys = Table(
+    "meter_keys",
+    metadata,
+    Column("station_id", String(STATION_ID_MAX_LENGTH), primary_key=True),
+    Column("key_id", String(64), primary_key=True),
+    Column("public_key", Text, nullable=False),
+    # DER SubjectPublicKeyInfo, hex.
+    Column("curve", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    # SHA-256 (hex, first 16) of the DER.
+    Column("evse_id", Integer),
+    Column("meter_serial", String(64)),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+)
+
+signed_meter_values = Table(
+    "signed_meter_values",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    # The MeterValuesReported event and the sample's index in it: meter_values' key.
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
+    Column("transaction_pk", BigInteger),
+    Column("transaction_id", String(36)),
+    Column("evse_id", Integer),
+    Column("sampled_at", DateTime(timezone=True), nullable=False),
+    Column("measurand", Text, nullable=False),
+    Column("context", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("signed_data", JSONB, nullable=False),
+    # As the event holds it: 1.6 SignedData text, or the 2.0.1 signedMeterValue object.
+    Column("plain_value", Text),
+    Column("plain_unit", Text),
+    Column("plain_multiplier", Integer),
+    # The plain value reported next to it, as sent (what the signed reading is compared with).
+    Column("verdict", Text, nullable=False),
+    # verified, invalid, unverifiable.
+    Column("reason", Text, nullable=False),
+    Column("key_source", Text),
+    # registered, frame (null: no key used).
+    Column("key_id", String(64)),
+    Column("key_fingerprint", Text),
+    Column("algorithm", Text),
+    Column("meter_serial", Text),
+    Column("pagination", Text),
+    Column("signed_reading", Text),
+    # The signed reading compared, e.g. "2965.1 kWh".
+)
+Index("signed_meter_values_by_transaction", signed_meter_values.c.transaction_pk)
+Index("signed_meter_values_by_station", signed_meter_values.c.station_id)
+
+signed_meter_value_summaries = Table(
+    "signed_meter_value_summaries",
+    metadata,
+    Column("transaction_pk", BigInteger, primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
+    Column("status", Text, nullable=False),
+    # audit.signed_values.summarize: verified, invalid, unverifiable (unsigned: no row).
+    Column("verified", Integer, nullable=False),
+    Column("invalid", Integer, nullable=False),
+    Column("unverifiable", Integer, nullable=False),
+)

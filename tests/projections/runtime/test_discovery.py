@@ -26,6 +26,8 @@ from schemas.events import (
     HeartbeatReceived,
     IdTokenAuthorized,
     LogRequested,
+    MeterKeyRegistered,
+    MeterKeyRemoved,
     RemoteStartAnswered,
     RemoteStopAnswered,
     ResetAnswered,
@@ -59,7 +61,7 @@ def projected() -> frozenset[type[DomainEvent]]:
 def test_every_read_model_module_is_found() -> None:
     assert [p.name for p in discover()] == sorted([
         "billing", "calls", "notifications", "station_connections", "station_settings",
-        "stations", "tariffs", "tokens", "transactions",
+        "signed_meter_values", "stations", "tariffs", "tokens", "transactions",
     ])  # fmt: skip
 
 
@@ -71,6 +73,8 @@ def test_every_event_type_is_projected_or_declared_log_only() -> None:
 def test_admin_events_are_projected_by_the_projections_the_api_waits_for() -> None:
     assert StationConfigured in projection_named(readmodel.STATIONS).handles
     assert {TokenUpserted, TokenDeleted} <= projection_named(readmodel.TOKENS).handles
+    assert {MeterKeyRegistered, MeterKeyRemoved} <= projection_named(
+        readmodel.SIGNED_METER_VALUES).handles
 
 
 def test_every_read_model_table_belongs_to_exactly_one_projection() -> None:
