@@ -25,6 +25,7 @@ from api.routes import (
     audit,
     billing,
     calls,
+    signed_meter_values,
     station_settings,
     stations,
     tariffs,
@@ -79,6 +80,8 @@ def create_app(config: ApiConfig) -> FastAPI:
         tariffs.assignments,
         audit.router,
         verification.router,
+        signed_meter_values.keys,
+        signed_meter_values.values,
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Generic, Literal, TypeVar
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
@@ -149,8 +150,20 @@ class MeterValuePublic(BaseModel):
     source: str
 
 
+class SignedMeterValuesSummary(BaseModel):
+    """What the transaction's signed meter values prove (docs/AUDIT.md, "Signed meter
+    values"): ``invalid`` if any is, else ``unverifiable`` if any is, ``verified`` when all
+    verify, ``unsigned`` when none is signed."""
+
+    status: Literal["verified", "invalid", "unverifiable", "unsigned"]
+    verified: int
+    invalid: int
+    unverifiable: int
+
+
 class TransactionDetail(TransactionPublic):
     meter_values: list[MeterValuePublic]
+    signed_meter_values: SignedMeterValuesSummary
 
 
 T = TypeVar("T")
@@ -290,3 +303,61 @@ class CallPublic(BaseModel):
     error: CallErrorPublic | None
     late: bool = Field(description="The answer came after the call timed out.")
     status_reason: str | None = None
+
+
+class MeterKeyIn(BaseModel):
+    """``PUT /api/v1/stations/{id}/meter-keys/{key_id}``: a meter's public key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    public_key: str = Field(min_length=1, max_length=4000, description=(
+        "The meter's elliptic-curve public key as DER SubjectPublicKeyInfo: hex, base64 or PEM "
+        "(OCMF Table 23 key types)."))  # fmt: skip
+    evse_id: int | None = Field(default=None, ge=0, description=(
+        "Only for this EVSE (1.6: connector); for any of the station's when omitted."))
+    meter_serial: str | None = Field(default=None, min_length=1, max_length=64, description=(
+        "Only for OCMF records of this meter (their MS, or GS) when given."))
+
+
+class MeterKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    station_id: str
+    key_id: str
+    public_key: str = Field(description="DER SubjectPublicKeyInfo, hex.")
+    curve: str
+    fingerprint: str = Field(description="SHA-256 of the DER, hex, first 16 characters.")
+    evse_id: int | None
+    meter_serial: str | None
+    registered_at: datetime
+
+
+class SignedMeterValuePublic(BaseModel):
+    """One signed sample and its verdict; ``event_id`` and ``seq`` name the sample as the
+    events log holds it (the MeterValuesReported event and the sample's index in it)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    event_id: UUID
+    seq: int
+    sampled_at: datetime
+    measurand: str
+    context: str
+    source: str
+    evse_id: int | None
+    verdict: Literal["verified", "invalid", "unverifiable"]
+    reason: str
+    key_source: Literal["registered", "frame"] | None = Field(description=(
+        "Which key verified it (or failed to): one registered for the station, or the one in "
+        "the frame (integrity only: the station vouches for its own key)."))
+    key_id: str | None
+    key_fingerprint: str | None
+    algorithm: str | None
+    meter_serial: str | None
+    pagination: str | None
+    signed_reading: str | None = Field(description="The signed reading compared, e.g. "
+                                       "'2965.1 kWh'.")  # fmt: skip
+    plain_value: str | None
+    plain_unit: str | None
+    signed_data: object = Field(description="As sent: 1.6 SignedData text or the 2.0.1 "
+                                "signedMeterValue object.")  # fmt: skip

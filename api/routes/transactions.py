@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from api.deps import DbDep
 from api.models import ErrorBody, MeterValuePublic, Page, TransactionDetail, TransactionPublic
+from api.routes.signed_meter_values import signed_summary
 from ocpp import STATION_ID_MAX_LENGTH
 from schemas.readmodel import meter_values, transactions
 
@@ -57,4 +58,6 @@ async def get_transaction(id: Annotated[int, Path(ge=1)], db: DbDep) -> Transact
     query = (select(meter_values).where(mv.transaction_pk == id)
              .order_by(mv.sampled_at, mv.event_id, mv.seq))  # fmt: skip
     values = [MeterValuePublic.model_validate(r._mapping) for r in (await db.execute(query)).all()]
-    return TransactionDetail.model_validate({**row._mapping, "meter_values": values})
+    signed = await signed_summary(db, id)
+    return TransactionDetail.model_validate({**row._mapping, "meter_values": values,
+                                             "signed_meter_values": signed})  # fmt: skip
