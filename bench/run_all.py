@@ -60,6 +60,8 @@ def run(quick: bool) -> dict[str, Any]:
                              "--batch-size", "2000")  # fmt: skip
     out["billing"] = _module("bench.billing_backfill",
                              "--events", "100000" if quick else "1000000")  # fmt: skip
+    out["audit_timeline"] = _module("bench.audit_timeline", "--meter-values", "1000",
+                                    "--repeat", "3" if quick else "5")  # fmt: skip
     out["commit_interval_s"] = Settings().processor_commit_interval_s
     out["elapsed_s"] = round(time.time() - started)
     return out
@@ -168,6 +170,29 @@ def _billing(b: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _audit_timeline(a: dict[str, Any] | None) -> list[str]:
+    if a is None:
+        return []
+    t = a["timeline"]
+    return [
+        "", "## Audit: a transaction's timeline (bench/audit_timeline.py)", "",
+        f"A 1.6 session of {a['meter_values']:,} MeterValues logged while "
+        f"{a['other_stations']} other stations chattered in its partition; its timeline is "
+        f"{t['frames']:,} frames and {t['events']:,} events ({t['bytes'] / 1e6:.1f} MB of JSON, "
+        f"{t['pages']} page(s)), read from {a['records_in_spans']:,} records of the logs' "
+        "offset spans.", "",
+        "| path | best (s) | median (s) |", "|---|---|---|",
+        f"| API, `GET /api/v1/transactions/{{id}}/timeline` | {a['api']['best_s']} | "
+        f"{a['api']['median_s']} |",
+        f"| CLI in process (`read_timeline`) | {a['cli_in_process']['best_s']} | "
+        f"{a['cli_in_process']['median_s']} |",
+        f"| CLI as a process (`csms audit transaction --json`, start-up included) | "
+        f"{a['cli_process']['best_s']} | {a['cli_process']['median_s']} |",
+        f"| floor: the same spans fetched by a started bare consumer, not decoded | "
+        f"{a['kafka_floor']['best_s']} | {a['kafka_floor']['median_s']} |",
+    ]
+
+
 def _broker_floor(latency: dict[str, Any]) -> list[str]:
     costs = [(rate, row["floor"].get("broker_cpu_ms_per_message"))
              for rate, row in latency["rates"].items()]  # fmt: skip
@@ -256,6 +281,7 @@ def markdown(res: dict[str, Any], source: str) -> str:
     lines += ["", NOTES, ""]
     lines += _rebuild(res["rebuild"])
     lines += _billing(res.get("billing"))
+    lines += _audit_timeline(res.get("audit_timeline"))
     lines += ["", "## OCPP core (one core): parse + validate + typed model", "",
               "| frame | parse + validate /s | + typed model /s |", "|---|---|---|"]  # fmt: skip
     for r in res["ocpp"]["results"]:

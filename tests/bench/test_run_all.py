@@ -51,3 +51,20 @@ def test_the_billing_backfill_and_its_floors_are_reported() -> None:
     assert "## 6. Billing backfill" in text
     assert "| 1,000,040 | 31.2 | 32,052 | 210,000 | 40,000 | 300,000 |" in text
     assert "## 6. Billing backfill" not in markdown(json.loads(LAST_RUN.read_text()), "x")
+
+
+def test_the_audit_timeline_and_its_floor_are_reported() -> None:
+    timing = {"best_s": 0.2, "median_s": 0.25}
+    result = json.loads(LAST_RUN.read_text()) | {"audit_timeline": {
+        "meter_values": 1000, "other_stations": 12, "records_in_spans": 9_000,
+        "timeline": {"frames": 2004, "events": 1010, "bytes": 2_400_000, "pages": 1},
+        "api": timing, "cli_in_process": timing, "cli_process": {"best_s": 1.5, "median_s": 1.6},
+        "kafka_floor": {"best_s": 0.03, "median_s": 0.04},
+    }}  # fmt: skip
+    text = markdown(result, str(LAST_RUN))
+    assert "## Audit: a transaction's timeline" in text
+    assert "2,004 frames and 1,010 events (2.4 MB of JSON, 1 page(s))" in text
+    assert "| floor: the same spans fetched by a started bare consumer, not decoded | 0.03 |" \
+        in text
+    assert "## Audit: a transaction's timeline" not in markdown(json.loads(LAST_RUN.read_text()),
+                                                               "x")  # fmt: skip
