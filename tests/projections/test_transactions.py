@@ -57,3 +57,19 @@ def test_every_line_has_one_field_per_column() -> None:
         for line in meter_value_lines(_event(rng, "a\t\n\r\\b"), False):
             assert line.endswith("\n") and line.count("\t") == 19
             assert "\n" not in line[:-1] and "\r" not in line
+
+
+def test_a_16_signed_data_text_is_written_as_a_json_string() -> None:
+    sample = {"sampled_at": "2026-01-01T00:00:00Z", "measurand": "Energy.Active.Import.Register",
+              "phase": None, "context": "Transaction.End", "location": "Outlet",
+              "value": 'OCMF|{"RV":1}|{"SD":"30"}', "unit": None, "multiplier": None,
+              "canonical_value": None, "canonical_unit": None, "format": "SignedData",
+              "signed_data": 'OCMF|{"RV":1}|{"SD":"30"}'}  # fmt: skip
+    event = {"event_id": str(uuid.uuid4()), "station_id": "S", "data": {
+        "id": 5, "transaction_id": "5", "evse_id": 1, "connector_id": 1,
+        "source": "StopTransaction", "samples": [sample]}}  # fmt: skip
+    for plain in (True, False):
+        [line] = meter_value_lines(event, plain)
+        signed = line.split("\t")[18]
+        copied = signed.replace("\\\\", "\\")  # COPY text reads a doubled backslash as one
+        assert orjson.loads(copied) == sample["signed_data"]
