@@ -115,9 +115,11 @@ def transaction_frames(pk: int) -> CompoundSelect[Any]:
     def part(n: int, kind: type[Integer] | type[BigInteger]) -> ColumnElement[Any]:
         return case((cid.regexp_match(_POSITION), cast(func.split_part(cid, "/", n), kind)))
 
-    own = select(frames).join(caused, and_(
+    # A lateral lookup per cause: the frames' primary key probed, never a scan of the index.
+    cause = (select(frames).where(
         F.topic == func.split_part(cid, "/", 1), F.partition == part(2, Integer),
-        F.offset == part(3, BigInteger))).cte("own")  # fmt: skip
+        F.offset == part(3, BigInteger)).limit(1).lateral("cause"))  # fmt: skip
+    own = select(*cause.c).select_from(caused).join(cause, true()).cte("own")
     other = frames.alias("other")
     o, a = own.c, other.c
     nearest = (select(other).where(
