@@ -8,7 +8,7 @@ import logging
 import resource
 import sys
 
-from csms import audit_timeline, billing_commands, projection_commands
+from csms import audit_timeline, billing_commands, projection_commands, verify_command
 from csms.config import Settings
 
 SERVICES = ("gateway", "processor", "projector", "api")
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="replay and verify what crossed the wire")
     audit_actions = audit.add_subparsers(dest="action", required=True)
     audit_timeline.add_parser(audit_actions)  # each audit subcommand sets its own `run`
+    verify_command.add_parser(audit_actions)
     sub.add_parser("api", help="run the admin API")
     return parser
 

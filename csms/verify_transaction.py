@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from psycopg import sql
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from api.frames_log import LogReader, Position
 from csms.config import Settings
@@ -58,8 +57,10 @@ class Verification(BaseModel):
     event_differences: list[EventDifference]
     row_differences: list[RowDifference]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
+        """The events follow from the frames and the read model from the events."""
         return not self.event_differences and not self.row_differences
 
     def lines(self) -> list[str]:
@@ -244,7 +245,3 @@ def _compare_rows(live: dict[tuple[str, str], dict[str, Any]],
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool | None) else str(value)
-
-
-def run(settings: Settings, transaction_pk: int) -> Verification:
-    return asyncio.run(verify_transaction(settings, transaction_pk))
