@@ -16,7 +16,9 @@ A verdict is a function of the sample and of the keys registered for its station
 time: a key registered or removed verifies every signed value of that station again. So once
 both logs are applied the rows are the same whichever way the events log and the admin log
 interleaved (a rebuild from offset 0 reads the two at other relative speeds than the live
-projector did).
+projector did). The two logs' partitions are applied by concurrent tasks, so a batch holds
+its stations (an advisory lock per station, until it commits) while it reads their keys
+and writes their values.
 
 The three event types go through one batched apply, in log order. A MeterValuesReported
 without a signed sample is skipped from its JSON without being decoded (the hot path of a
@@ -71,7 +73,9 @@ async def apply(cur: Cursor, items: Sequence[Any], params: Mapping[str, Any]) ->
     events: list[EventEnvelope[Any]] = [i for i in items if i is not None]
     if not events:
         return
-    keys = await load_keys(cur, {_station(e) for e in events})
+    stations = {_station(e) for e in events}
+    await lock_stations(cur, stations)
+    keys = await load_keys(cur, stations)
     changed: set[str] = set()
     touched: set[int] = set()
     for event in events:
@@ -95,6 +99,20 @@ def _station(event: EventEnvelope[Any]) -> str:
 
 
 # --- keys ------------------------------------------------------------------------------------
+
+
+async def lock_stations(cur: Cursor, stations: Iterable[str]) -> None:
+    """Hold the stations (in this version's schema) until the batch commits, taken in one
+    order. The events log and the admin log are applied by concurrent tasks: without this, a
+    key registered while a batch of signed values is being verified would verify again only
+    the rows committed before it, and the batch's rows would keep the verdict of the keys it
+    read first."""
+    await cur.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/' || s))"
+        " FROM (SELECT s FROM unnest(%s::text[]) AS s ORDER BY s) AS ordered",
+        (sorted(stations),),
+    )  # fmt: skip
+
 
 
 async def load_keys(cur: Cursor, stations: Iterable[str]) -> Keys:
