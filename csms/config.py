@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     cost_update_interval_s: float = Field(default=60.0, gt=0)
 
     projector_batch_size: int = Field(default=1000, ge=1)
+    # The audit chain's signed checkpoints (docs/AUDIT.md, "Tamper evidence"): a station's
+    # head is signed at its first record, then every N records or once T seconds of frame
+    # time have passed; the Ed25519 key (PKCS#8 PEM) is created on first use, by default
+    # <state_dir>/audit/checkpoint-signing-key.pem.
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+    audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
+    audit_signing_key: Path | None = None
 
     api_host: str = "0.0.0.0"
     api_port: int = 8000
@@ -104,6 +111,11 @@ class Settings(BaseSettings):
     @property
     def uses_local_postgres(self) -> bool:
         return self.database_url is None
+
+    @property
+    def audit_key_path(self) -> Path:
+        """The checkpoint signing key's file."""
+        return self.audit_signing_key or self.state_dir / "audit" / "checkpoint-signing-key.pem"
 
     @property
     def bootstrap(self) -> str:

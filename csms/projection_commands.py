@@ -12,9 +12,11 @@ from typing import TypeVar
 
 from csms.config import Settings
 from projections import LifecycleError
+from projections.audit import AuditSettings
 from projections.runtime import registry, service
 from projections.runtime.discovery import discover
 from projections.runtime.service import ProjectorConfig
+from schemas.readmodel import AUDIT
 from schemas.topics import Topics
 
 T = TypeVar("T")
@@ -22,9 +24,12 @@ T = TypeVar("T")
 
 def projector_config(settings: Settings) -> ProjectorConfig:
     topics = Topics(settings.topic_prefix)
+    audit = AuditSettings(settings.audit_checkpoint_every, settings.audit_checkpoint_seconds,
+                          settings.audit_key_path)  # fmt: skip
     return ProjectorConfig(bootstrap=settings.bootstrap, database_url=settings.libpq_url,
                            topics=(topics.events, topics.admin),
-                           batch_size=settings.projector_batch_size)  # fmt: skip
+                           batch_size=settings.projector_batch_size,
+                           frames_topic=topics.frames, settings={AUDIT: audit})  # fmt: skip
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

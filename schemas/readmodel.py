@@ -554,6 +554,16 @@ chain_checkpoints = Table(
     # SHA-256 (hex, first 16) of the signing key's public key (DER).
 )
 
+chain_keys = Table(
+    "chain_keys",
+    metadata,
+    Column("key_id", Text, primary_key=True),
+    # As chain_checkpoints.key_id.
+    Column("public_key", Text, nullable=False),
+    # The checkpoint signing key's public key, SubjectPublicKeyInfo PEM (Ed25519): what the
+    # API serves, so no process but the projector ever reads the private key's file.
+)
+
 # Signed meter values (projections/signed_meter_values.py): the verdict on every signed sample
 # (audit.signed_values), the meter keys registered per station, and each transaction's summary
 # (docs/AUDIT.md, "Signed meter values").

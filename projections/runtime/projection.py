@@ -32,6 +32,7 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from schemas.envelopes import FrameRecord
 from schemas.events import DomainEvent, EventEnvelope
 
 Cursor = AsyncCursor[object]
@@ -131,6 +132,46 @@ class Seen:
 AfterBatch = Callable[[Cursor, Sequence[Seen]], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class FrameItem:
+    """A frames-log record as handed to a projection that reads the frames log."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    """The record's Kafka timestamp (stored in the log: the same on every read)."""
+    key: str | None
+    """The station id the gateway keyed it by (DESIGN decision 2)."""
+    value: bytes
+    """The record's value exactly as in the log (what :mod:`audit.chain` hashes)."""
+    record: FrameRecord | None
+    """The value decoded; None when it is not a readable :class:`FrameRecord` (the record
+    is in the log all the same, and a projection of the log must not skip it)."""
+    error: str | None = None
+    """Why ``record`` is None."""
+
+
+ReadFrames = Callable[[Cursor, Sequence[FrameItem], object], Awaitable[None]]
+"""A projection's handler of frames-log records: a batch's records of one partition in log
+order, with the projection's settings (:attr:`Projector.settings
+<projections.runtime.projector.Projector.settings>`, None when none were given)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An events-log (or admin-log) record as handed to :attr:`Projection.every_event`: where
+    it is and its envelope's decoded JSON, whatever its type (no model is built)."""
+
+    topic: str
+    partition: int
+    offset: int
+    envelope: Mapping[str, Any]
+
+
+IndexEvents = Callable[[Cursor, Sequence[LoggedEvent]], Awaitable[None]]
+
+
 @dataclass(frozen=True, eq=False)  # one object per read model: compared by identity
 class Projection:
     """A read model: its name, its tables, and how each event type it reads changes them.
@@ -148,6 +189,12 @@ class Projection:
     batched: Mapping[type[DomainEvent], Batched] = field(default_factory=dict)
     after_batch: AfterBatch | None = None
     """Called once per batch with every applied event (e.g. the stations' liveness)."""
+    every_event: IndexEvents | None = None
+    """Called once per batch with every readable event of the batch, of any type, in log
+    order (an index of the logs; the event types it sees are not in :attr:`handles`)."""
+    frames: ReadFrames | None = None
+    """The handler of the frames log's records: a projection that declares one is also fed
+    the frames topic (and only such projections are)."""
     revision: int = 1
 
     def __post_init__(self) -> None:

@@ -9,6 +9,11 @@ transaction, before any row is written). If another projector moved it, the whol
 transaction rolls back, the projector re-reads the offsets and applies what is still new
 to it, so no event's effect is ever applied twice or skipped.
 
+The frames log is followed too when a version's projection reads it
+(:attr:`Projection.frames`): its records go only to those versions, in batches of their
+own, with their offsets committed like the events' (the audit index, docs/AUDIT.md); the
+other versions never see the frames topic, so they are not slowed by the biggest log.
+
 Versions are independent: each keeps its own offsets (a version being built from offset 0
 beside one that follows the head of the log), and each batch is applied to a version with
 ``search_path`` set to that version's schema, so the read models' SQL names bare tables.
@@ -38,9 +43,12 @@ from projections.runtime.projection import (
     Bulk,
     Cursor,
     Fold,
+    FrameItem,
+    LoggedEvent,
     Projection,
     Seen,
 )
+from schemas.envelopes import FrameRecord
 from schemas.events import DomainEvent, EventEnvelope, EventError, event_from_json, latest_classes
 
 log = logging.getLogger(__name__)
@@ -76,16 +84,23 @@ class Target:
 
 
 class Projector:
-    """Applies every event of ``topics`` (the events log and the admin log) to ``targets``."""
+    """Applies every event of ``topics`` (the events log and the admin log) to ``targets``,
+    and every record of ``frames_topic`` to the targets whose projection reads frames."""
 
     def __init__(self, *, bootstrap: str, database_url: str, topics: Sequence[str],
-                 targets: Sequence[Target], batch_size: int = 1000) -> None:  # fmt: skip
+                 targets: Sequence[Target], batch_size: int = 1000,
+                 frames_topic: str | None = None,
+                 settings: Mapping[str, object] | None = None) -> None:  # fmt: skip
         if not targets:
             raise ValueError("a projector needs at least one projection version to write")
         self.bootstrap = bootstrap
         self.database_url = database_url
-        self.topics = tuple(topics)
         self.targets = tuple(targets)
+        self.frame_targets = tuple(t for t in self.targets if t.projection.frames is not None)
+        self.frames_topic = frames_topic if self.frame_targets else None
+        self.topics = tuple(topics) + ((self.frames_topic,) if self.frames_topic else ())
+        self.settings: Mapping[str, object] = settings or {}
+        """Each projection's settings by name, handed to its frames handler."""
         self.batch_size = batch_size
         self.started: dict[TopicPartition, int] = {}
         """Where each partition was read from: the lowest next offset of the targets."""
@@ -187,13 +202,19 @@ class Projector:
         async with await connect(self.database_url) as db:
             for tp in tps:
                 stored = await self._stored(db, tp)
-                self.started[tp] = self.applied[tp] = min(stored.values())
+                self.started[tp] = self.applied[tp] = min(stored.values(), default=0)
                 consumer.seek(tp, self.started[tp])
         return tps
 
+    def targets_of(self, tp: TopicPartition) -> tuple[Target, ...]:
+        """The targets that read ``tp``'s topic: frames only go to projections of frames."""
+        return self.frame_targets if tp.topic == self.frames_topic else self.targets
+
     async def _stored(self, db: AsyncConnection[object], tp: TopicPartition) -> dict[Target, int]:
-        """Each target's next offset of ``tp`` (0 when it has none yet); raises
-        :class:`ProjectionDropped` for a target whose version is no longer registered."""
+        """Each target's next offset of ``tp`` (0 when it has none yet), for the targets that
+        read it; raises :class:`ProjectionDropped` for a target whose version is no longer
+        registered."""
+        targets = self.targets_of(tp)
         async with db.cursor() as cur:
             await cur.execute(
                 """
@@ -203,16 +224,16 @@ class Projector:
                     AND o.topic = %s AND o.partition = %s
                 WHERE (v.projection, v.version) IN (SELECT * FROM unnest(%s::text[], %s::int[]))
                 """,
-                (tp.topic, tp.partition, [t.projection.name for t in self.targets],
-                 [t.version for t in self.targets]),
+                (tp.topic, tp.partition, [t.projection.name for t in targets],
+                 [t.version for t in targets]),
             )  # fmt: skip
             rows: list[Any] = await cur.fetchall()
         await db.commit()
         stored = {(str(p), int(v)): int(o or 0) for p, v, o in rows}
-        missing = [t.label for t in self.targets if (t.projection.name, t.version) not in stored]
+        missing = [t.label for t in targets if (t.projection.name, t.version) not in stored]
         if missing:
             raise ProjectionDropped(f"no longer registered: {', '.join(missing)}")
-        return {t: stored[(t.projection.name, t.version)] for t in self.targets}
+        return {t: stored[(t.projection.name, t.version)] for t in targets}
 
     def _parts(self, decoded: list[_Record], expected: dict[Target, int]) -> list[_Part]:
         """What each target has to do with a batch: every target the batch is new to moves
@@ -231,13 +252,18 @@ class Projector:
                            expected: dict[Target, int]) -> dict[Target, int]:  # fmt: skip
         """Apply ``records`` to every target that has not seen them; the targets' offsets
         after it. Retried with fresh offsets when another projector got there first."""
-        decoded = [_Record.of(r) for r in records]
         following = records[-1].offset + 1
+        if tp.topic == self.frames_topic:
+            items = [_frame_item(r) for r in records]
+        else:
+            decoded = [_Record.of(r) for r in records]
         while True:
-            parts = self._parts(decoded, expected)
             try:
                 async with db.transaction():
-                    await _apply_parts(db, tp, parts, following)
+                    if tp.topic == self.frames_topic:
+                        await self._apply_frames(db, tp, items, expected, following)
+                    else:
+                        await _apply_parts(db, tp, self._parts(decoded, expected), following)
                 return {t: max(o, following) for t, o in expected.items()}
             except _Conflict as conflict:
                 log.info("%s %s/%d: offset %d already applied elsewhere; re-reading",
@@ -246,6 +272,49 @@ class Projector:
                 expected = await self._stored(db, tp)
             except psycopg.OperationalError as e:
                 raise StoreUnavailable(str(e)) from e
+
+    async def _apply_frames(self, db: AsyncConnection[object], tp: TopicPartition,
+                            items: list[FrameItem], expected: dict[Target, int],
+                            following: int) -> None:  # fmt: skip
+        """A frames batch: each frames target's claim and its records from its next offset,
+        in one pipeline; the claims are checked at the end (a failed one rolls back)."""
+        claims: list[tuple[Target, Cursor]] = []
+        async with db.pipeline():
+            for target, start in expected.items():
+                if items[-1].offset < start:
+                    continue
+                claim = db.cursor()
+                await _claim(claim, target, tp, start, following)
+                claims.append((target, claim))
+                read = target.projection.frames
+                assert read is not None
+                async with db.cursor() as cur:
+                    await _in_schema(cur, target)
+                    await read(cur, [i for i in items if i.offset >= start],
+                               self.settings.get(target.projection.name))  # fmt: skip
+        await _check_claims(claims)
+
+
+async def _check_claims(claims: list[tuple[Target, Cursor]]) -> None:
+    for target, claim in claims:
+        claimed = await claim.fetchone()
+        await claim.close()
+        if claimed is None:
+            raise _Conflict(target)
+
+
+def _frame_item(record: ConsumerRecord[bytes, bytes]) -> FrameItem:
+    """A frames-log record, decoded; one that is not a readable FrameRecord is kept with the
+    reason (it is in the log, so it is in any projection of the log)."""
+    value = record.value or b""
+    key = None if record.key is None else record.key.decode(errors="replace")
+    try:
+        decoded: FrameRecord | None = FrameRecord.decode(value)
+        error = None
+    except ValueError as e:
+        decoded, error = None, str(e).splitlines()[0]
+    return FrameItem(record.topic, record.partition, record.offset, record.timestamp, key,
+                     value, decoded, error)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -257,10 +326,15 @@ class _Part:
     handled: list[_Record]
     start: int
     seen: list[Seen] = field(default_factory=list)
+    logged: list[LoggedEvent] = field(default_factory=list)
 
     def with_seen(self, decoded: list[_Record]) -> _Part:
-        if self.target.projection.after_batch is not None:
+        projection = self.target.projection
+        if projection.after_batch is not None:
             self.seen = [r.seen for r in decoded if r.seen is not None and r.offset >= self.start]
+        if projection.every_event is not None:
+            self.logged = [r.logged() for r in decoded
+                           if r.raw is not None and r.offset >= self.start]  # fmt: skip
         return self
 
 
@@ -276,13 +350,9 @@ async def _apply_parts(db: AsyncConnection[object], tp: TopicPartition, parts: l
             claim = db.cursor()
             await _claim(claim, part.target, tp, part.start, following)
             claims.append((part.target, claim))
-            batch = await _apply_target(db, part.target, part.handled, part.seen)
+            batch = await _apply_target(db, part.target, part.handled, part.seen, part.logged)
             batches.append((part.target, batch))
-    for target, claim in claims:
-        claimed = await claim.fetchone()
-        await claim.close()
-        if claimed is None:
-            raise _Conflict(target)
+    await _check_claims(claims)
     for target, batch in batches:
         if batch.gathered:
             await _bulk_write(db, target, batch)
@@ -297,7 +367,8 @@ async def apply_records(db: AsyncConnection[object], target: Target,
     handled = [r for r in decoded if r.latest in target.projection.handles]
     async with db.pipeline():
         seen = [r.seen for r in decoded if r.seen is not None]
-        batch = await _apply_target(db, target, handled, seen)
+        logged = [r.logged() for r in decoded if r.raw is not None]
+        batch = await _apply_target(db, target, handled, seen, logged)
     await _bulk_write(db, target, batch)
 
 
@@ -335,7 +406,7 @@ async def _in_schema(cur: Cursor, target: Target) -> None:
 
 
 async def _apply_target(db: AsyncConnection[object], target: Target, records: list[_Record],
-                        seen: list[Seen]) -> _Batch:  # fmt: skip
+                        seen: list[Seen], logged: list[LoggedEvent]) -> _Batch:  # fmt: skip
     """One target's statements for the records it reads, in its own schema; returns the bulk
     rows it holds back for :func:`_bulk_write`."""
     projection = target.projection
@@ -352,6 +423,8 @@ async def _apply_target(db: AsyncConnection[object], target: Target, records: li
             await batched.apply(cur, events, target.params)
         if projection.after_batch is not None:
             await projection.after_batch(cur, seen)
+        if projection.every_event is not None and logged:
+            await projection.every_event(cur, logged)
     return batch
 
 
@@ -455,6 +528,11 @@ class _Record:
         if self.raw.get("schema_version") == cls.schema_version:
             return decode(self.raw)
         return decode(orjson.loads(self.event().encode()))
+
+    def logged(self) -> LoggedEvent:
+        assert self.raw is not None
+        source = self.source
+        return LoggedEvent(source.topic, source.partition, source.offset, self.raw)
 
     def malformed(self, error: Exception) -> None:
         if not self._reported:

@@ -17,8 +17,8 @@ import gc
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Never, TextIO
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -42,6 +42,10 @@ class ProjectorConfig:
     """The logs every projection reads: the events log and the admin log."""
     batch_size: int = 1000
     registry_poll_s: float = 2.0
+    frames_topic: str | None = None
+    """The frames log, followed for the projections that read it (none: not followed)."""
+    settings: Mapping[str, object] = field(default_factory=dict, hash=False, compare=False)
+    """Each projection's settings by name (e.g. the audit's checkpoint rule and key)."""
 
 
 @contextlib.asynccontextmanager
@@ -94,7 +98,8 @@ async def _serve(config: ProjectorConfig, projections: Sequence[Projection],
             continue
         projector = Projector(bootstrap=config.bootstrap, database_url=config.database_url,
                               topics=config.topics, targets=targets,
-                              batch_size=config.batch_size)  # fmt: skip
+                              batch_size=config.batch_size, frames_topic=config.frames_topic,
+                              settings=config.settings)  # fmt: skip
         running = asyncio.create_task(projector.run())
         while not running.done() and not stopping.is_set():
             await _wait(stopping, config.registry_poll_s, running)
@@ -177,7 +182,8 @@ async def build_targets(config: ProjectorConfig, targets: list[Target], stopping
     following the log live if ``follow``."""
     projector = Projector(bootstrap=config.bootstrap, database_url=config.database_url,
                           topics=config.topics, targets=targets,
-                          batch_size=config.batch_size)  # fmt: skip
+                          batch_size=config.batch_size, frames_topic=config.frames_topic,
+                          settings=config.settings)  # fmt: skip
     running = asyncio.create_task(projector.run())
     try:
         ready = await _until_ready(projector, running, stopping, progress)
