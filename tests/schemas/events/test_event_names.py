@@ -19,6 +19,7 @@ from schemas.events import event_classes
 ROOT = Path(__file__).resolve().parents[3]
 
 ENFORCED = [
+    "audit",
     "billing",
     "ocpp",
     "ingest",
