@@ -23,6 +23,7 @@ from api.deps import require_token
 from api.frames_log import LogReader
 from api.routes import (
     audit,
+    audit_keys,
     billing,
     calls,
     signed_meter_values,
@@ -79,6 +80,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         tariffs.router,
         tariffs.assignments,
         audit.router,
+        audit_keys.router,
         verification.router,
         signed_meter_values.keys,
         signed_meter_values.values,

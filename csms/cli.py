@@ -8,7 +8,7 @@ import logging
 import resource
 import sys
 
-from csms import audit_timeline, billing_commands, projection_commands, verify_command
+from csms import audit_commands, billing_commands, projection_commands
 from csms.config import Settings
 
 SERVICES = ("gateway", "processor", "projector", "api")
@@ -27,10 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("processor-worker", help="run one Faust worker process, unsupervised")
     projection_commands.add_parsers(sub)
     billing_commands.add_parsers(sub)
-    audit = sub.add_parser("audit", help="replay and verify what crossed the wire")
-    audit_actions = audit.add_subparsers(dest="action", required=True)
-    audit_timeline.add_parser(audit_actions)  # each audit subcommand sets its own `run`
-    verify_command.add_parser(audit_actions)
+    audit_commands.add_parsers(sub)  # each audit subcommand sets its own `run`
     sub.add_parser("api", help="run the admin API")
     return parser
 
