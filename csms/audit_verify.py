@@ -192,7 +192,7 @@ def index_links(database_url: str,
 # -- the log ------------------------------------------------------------------------------------
 
 
-def _consumer(bootstrap: str) -> AIOKafkaConsumer:
+def log_consumer(bootstrap: str) -> AIOKafkaConsumer:
     # Big fetches: the read is sequential and the records small (what limits it is Python).
     return AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed",
                             enable_auto_commit=False, fetch_max_bytes=64 << 20,
@@ -261,7 +261,7 @@ class Chains:
 
 async def read_log(bootstrap: str, topic: str, chains: Chains, progress: TextIO) -> int:
     """Feed every record of ``topic`` up to its end now; the number read."""
-    consumer = _consumer(bootstrap)
+    consumer = log_consumer(bootstrap)
     await consumer.start()
     try:
         tps = await topic_partitions(bootstrap, topic, wait_s=0)
@@ -308,7 +308,7 @@ def _bar(total: int, out: TextIO) -> tqdm[Never] | None:
 async def read_values(bootstrap: str, topic: str, positions: Sequence[tuple[int, int]]
                       ) -> dict[tuple[int, int], bytes]:  # fmt: skip
     """The values at these (partition, offset) positions of ``topic``."""
-    consumer = _consumer(bootstrap)
+    consumer = log_consumer(bootstrap)
     await consumer.start()
     found: dict[tuple[int, int], bytes] = {}
     try:

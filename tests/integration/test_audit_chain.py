@@ -102,7 +102,7 @@ async def _wait_indexed(settings: Settings, timeout: float = 90.0) -> None:
 
 def _rows(settings: Settings, query: str, *params: object) -> list[tuple[Any, ...]]:
     with psycopg.connect(settings.libpq_url) as db:
-        return db.execute(query, params).fetchall()  # type: ignore[arg-type]
+        return db.execute(query, params).fetchall()
 
 
 def _verify(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
