@@ -62,6 +62,8 @@ def run(quick: bool) -> dict[str, Any]:
                              "--events", "100000" if quick else "1000000")  # fmt: skip
     out["audit_timeline"] = _module("bench.audit_timeline", "--meter-values", "1000",
                                     "--repeat", "3" if quick else "5")  # fmt: skip
+    out["audit_verify"] = _module("bench.audit_verify",
+                                  "--frames", "100000" if quick else "500000")  # fmt: skip
     out["commit_interval_s"] = Settings().processor_commit_interval_s
     out["elapsed_s"] = round(time.time() - started)
     return out
@@ -193,6 +195,22 @@ def _audit_timeline(a: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _audit_verify(a: dict[str, Any] | None) -> list[str]:
+    if a is None:
+        return []
+    return [
+        "", "## Audit: `csms audit verify` (bench/audit_verify.py)", "",
+        f"{a['frames']:,} frames of {a['stations']} stations, indexed and checkpointed by the "
+        f"audit projection ({a['checkpoints']:,} checkpoints), then verified.", "",
+        "| step | s | frames/s |", "|---|---|---|",
+        f"| index + checkpoints (projector) | {a['index_s']} | {a['index_frames_per_s']:,} |",
+        f"| verify (read, chain, checkpoints, report) | {a['verify_s']} | "
+        f"{a['verify_frames_per_s']:,} |",
+        f"| floor: the same records read from Kafka, nothing done | {a['floor_s']} | "
+        f"{a['floor_frames_per_s']:,} |",
+    ]
+
+
 def _broker_floor(latency: dict[str, Any]) -> list[str]:
     costs = [(rate, row["floor"].get("broker_cpu_ms_per_message"))
              for rate, row in latency["rates"].items()]  # fmt: skip
@@ -282,6 +300,7 @@ def markdown(res: dict[str, Any], source: str) -> str:
     lines += _rebuild(res["rebuild"])
     lines += _billing(res.get("billing"))
     lines += _audit_timeline(res.get("audit_timeline"))
+    lines += _audit_verify(res.get("audit_verify"))
     lines += ["", "## OCPP core (one core): parse + validate + typed model", "",
               "| frame | parse + validate /s | + typed model /s |", "|---|---|---|"]  # fmt: skip
     for r in res["ocpp"]["results"]:
