@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import murmur2
 
@@ -34,7 +33,6 @@ from bench.stack import running_stack
 from bench.station_sim import V16, SimStation, heartbeat, meter_values_16
 from csms.audit_timeline import read_timeline
 from csms.config import Settings
-from schemas.topics import Topics
 from tests.services import ServiceSet, api_client, settings_env
 
 
@@ -122,33 +120,19 @@ async def transaction_pk(settings: Settings, station_id: str, timeout_s: float =
     raise TimeoutError(f"no completed transaction of {station_id}")
 
 
-async def wait_indexed(settings: Settings, timeout_s: float = 300) -> None:
-    """Until the audit projection has indexed every record now in the frames and events logs."""
-    topics = Topics(settings.topic_prefix)
-    ends = await _end_offsets(settings.bootstrap, [topics.frames, topics.events])
-    query = ("SELECT o.topic, o.partition, o.next_offset FROM projection_offsets o JOIN"
-             " projection_versions v USING (projection, version) WHERE o.projection = 'audit'"
-             " AND v.status = 'live'")  # fmt: skip
+async def wait_indexed(settings: Settings, pk: int, frames: int,
+                       timeout_s: float = 300) -> None:  # fmt: skip
+    """Until the timeline holds ``frames`` frames (the audit projection has indexed the
+    session: its calls and their answers)."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with psycopg.connect(settings.libpq_url) as conn:
-            done = {(t, p): o for t, p, o in conn.execute(query)}
-        if all(done.get(k, 0) >= end for k, end in ends.items() if end > 0):
-            return
-        await asyncio.sleep(0.5)
-    raise TimeoutError("the audit projection has not caught up")
-
-
-async def _end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
-    await consumer.start()
-    try:
-        tps = [TopicPartition(t, p) for t in topics
-               for p in sorted(consumer.partitions_for_topic(t) or ())]  # fmt: skip
-        ends = await consumer.end_offsets(tps)
-    finally:
-        await consumer.stop()
-    return {(tp.topic, tp.partition): o for tp, o in ends.items()}
+    async with api_client(settings) as http:
+        while time.monotonic() < deadline:
+            response = await http.get(f"/api/v1/transactions/{pk}/timeline",
+                                      params={"limit": 1, "cursor": 0})  # fmt: skip
+            if response.status_code == 200 and response.json()["total"] >= frames:
+                return
+            await asyncio.sleep(0.5)
+    raise TimeoutError(f"the audit index has not got the {frames} frames of transaction {pk}")
 
 
 async def timed(run: Callable[[], Awaitable[object]], repeat: int) -> dict[str, float]:
@@ -193,8 +177,8 @@ def cli_seconds(settings: Settings, pk: int) -> float:
 async def floor(settings: Settings, spans: dict[tuple[str, int], tuple[int, int]]) -> float:
     """Seconds to fetch every record of each span (first..last offset) with a started bare
     consumer, nothing decoded."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed",
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, group_id=None,
+                                enable_auto_commit=False, isolation_level="read_committed",
                                 max_partition_fetch_bytes=4 << 20, fetch_max_bytes=4 << 20)
     await consumer.start()
     try:
@@ -230,7 +214,7 @@ async def measure(services: ServiceSet, meter_values: int, others: int,
     station = await log_traffic(settings, meter_values, others)
     logged_s = time.perf_counter() - started
     pk = await transaction_pk(settings, station)
-    await wait_indexed(settings)
+    await wait_indexed(settings, pk, 2 * (meter_values + 2))  # start, stop and answers
     shape = await api_timeline(settings, pk)
     async with api_client(settings) as http:
         whole = (await http.get(f"/api/v1/transactions/{pk}/timeline",
