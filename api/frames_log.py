@@ -6,9 +6,9 @@ sorted and cut into *runs*: offsets closer than ``gap`` to the previous one are 
 consecutively (the records between them, other stations' traffic of the same partition,
 are fetched and skipped), a bigger gap is a seek. One consumer (no group, nothing
 committed, ``read_committed``: an event of an aborted transaction is never returned, and
-the frames log, written without transactions, reads the same either way) reads one
-partition at a time; a small pool of started consumers is kept between reads, so a read
-costs no connection set-up.
+the frames log, written without transactions, reads the same either way) reads each
+partition, the partitions of a read at the same time; a small pool of started consumers
+is kept between reads, so a read costs no connection set-up.
 
 Exception tree::
 
@@ -108,10 +108,17 @@ class LogReader:
         if progress is not None:
             progress.planned(sum(len(set(offsets)) for offsets in wanted.values()))
         found: dict[Position, bytes] = {}
-        async with self._consumer() as consumer:
-            for tp, offsets in sorted(wanted.items()):
-                found.update(await self._read_partition(consumer, tp, offsets, progress))
+        for part in await asyncio.gather(*(self._read_one(tp, offsets, progress)
+                                           for tp, offsets in sorted(wanted.items()))):
+            found.update(part)
         return found
+
+    async def _read_one(self, tp: TopicPartition, offsets: Sequence[int],
+                        progress: Progress | None) -> dict[Position, bytes]:  # fmt: skip
+        """One partition's records, on a consumer of its own: a page's frames and events
+        (two partitions) are fetched at the same time."""
+        async with self._consumer() as consumer:
+            return await self._read_partition(consumer, tp, offsets, progress)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
@@ -178,8 +185,10 @@ class LogReader:
             batch = await consumer.getmany(tp, timeout_ms=int(min(remaining, 1.0) * 1000))
             kept = 0
             for record in batch.get(tp, ()):
+                if record.offset not in wanted or record.value is None:
+                    continue  # most records of a run are other stations'
                 at = Position(tp.topic, tp.partition, record.offset)
-                if record.offset in wanted and record.value is not None and at not in found:
+                if at not in found:
                     found[at] = record.value
                     kept += 1
             if progress is not None and kept:

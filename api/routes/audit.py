@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -102,18 +102,21 @@ async def timeline_end(db: AsyncConnection, pk: int) -> TimelineEnd:
     )  # fmt: skip
 
 
-@router.get("/transactions/{id}/timeline", responses=_ERRORS)
+@router.get("/transactions/{id}/timeline", responses=_ERRORS, response_model=TimelinePage)
 async def get_timeline(
     id: Annotated[int, Path(ge=1, description="the CSMS transaction id")],  # noqa: A002
     db: DbDep, reader: ReaderDep, cursor: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=TIMELINE_MAX, description="frames per page")]
     = TIMELINE_LIMIT,
-) -> TimelinePage:  # fmt: skip
+) -> Response:  # fmt: skip
     """Every frame of the transaction in log order, both directions, raw text included, each
     with the domain events it caused; on the last page the transaction's read-model row,
     its billing session and CDRs."""
     try:
-        return await timeline_page(db, reader, id, cursor, limit)
+        page = await timeline_page(db, reader, id, cursor, limit)
+        # Serialised by pydantic-core: megabytes of frames are not validated again and put
+        # through the standard library's json, as a returned model would be.
+        return Response(page.model_dump_json(), media_type="application/json")
     except TransactionNotFound as e:
         raise HTTPException(404, f"transaction {id} not found") from e
     except (LogReadError, TimelineError) as e:
