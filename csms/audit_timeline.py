@@ -11,15 +11,15 @@ import asyncio
 import json
 import sys
 from collections.abc import Iterator
-from typing import Never
+from typing import TYPE_CHECKING, Never
 
-from sqlalchemy.ext.asyncio import create_async_engine
-from tqdm import tqdm
-
-from api.frames_log import LogReader, LogReadError
-from api.routes.audit import TimelineEnd, TimelinePage, TransactionNotFound, timeline_page
-from api.timeline import TimelineError, TimelineFrame
 from csms.config import Settings
+
+if TYPE_CHECKING:  # the API's modules (FastAPI, SQLAlchemy, aiokafka) load when it runs
+    from tqdm import tqdm
+
+    from api.routes.audit import TimelineEnd, TimelinePage
+    from api.timeline import TimelineFrame
 
 LONG_READ = 1000
 """Records from the logs above which the read shows a progress bar (on a terminal)."""
@@ -36,6 +36,10 @@ def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from api.frames_log import LogReadError
+    from api.routes.audit import TransactionNotFound
+    from api.timeline import TimelineError
+
     try:
         page = asyncio.run(read_timeline(settings, args.id))
     except TransactionNotFound:
@@ -53,6 +57,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def read_timeline(settings: Settings, transaction_pk: int) -> TimelinePage:
     """The whole timeline (one page), with a progress bar when the read is long."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from api.frames_log import LogReader
+    from api.routes.audit import timeline_page
+
     engine = create_async_engine(settings.sqlalchemy_url, pool_size=1)
     reader = LogReader(settings.bootstrap, pool_size=2)
     try:
@@ -72,6 +81,8 @@ class Bar:
 
     def planned(self, records: int) -> None:
         if records > LONG_READ and sys.stderr.isatty():
+            from tqdm import tqdm
+
             self._bar = tqdm(total=records, unit=" records", desc="reading the logs",
                              file=sys.stderr, leave=False)  # fmt: skip
 
