@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from csms.config import Settings
+from tests.integration.test_verify_transaction import audited
 from tests.services import ServiceSet, api_client
 from tests.stations import BOOT_16, BOOT_201, Station, connect_station
 
@@ -173,6 +174,7 @@ async def test_ocpp201_records_with_their_key_in_the_frame(stack: ServiceSet,
     assert {(v["key_source"], v["key_id"]) for v in c_values} == {("registered", "meter-1")}
     assert deleted.status_code == 204 and back["signed_meter_values"]["unverifiable"] == 2
     assert {v["key_source"] for v in a_after} == {"frame"}
+    await audited(stack, settings, "CS-SMV201", [a, b, c])
 
 
 async def test_ocpp16_signed_data_with_a_registered_key(stack: ServiceSet,
@@ -236,3 +238,4 @@ async def test_ocpp16_signed_data_with_a_registered_key(stack: ServiceSet,
     assert disagrees["signed_meter_values"]["invalid"] == 1
     assert "disagrees with the plain value 2800 Wh" in disagreeing[1]["reason"]
     assert plain["signed_meter_values"]["status"] == "unsigned" and plain_values == []
+    await audited(stack, settings, "CP-SMV16", ids)

@@ -140,3 +140,20 @@ async def _read(settings: Settings, topic: str, partition: int, offset: int) -> 
     finally:
         await reader.close()
     return found[Position(topic, partition, offset)]
+
+
+async def audited(stack: ServiceSet, settings: Settings, station_id: str,
+                  transactions: list[int]) -> None:  # fmt: skip
+    """Every audit check of a station's transactions passes: each timeline holds its frames
+    (raw text, verdicts, caused events), each re-derives from its frames, and the station's
+    hash chain verifies against its signed checkpoints."""
+    async with api_client(settings) as http:
+        for txn in transactions:
+            await indexed(settings, txn, 2)
+            page = (await http.get(f"/api/v1/transactions/{txn}/timeline")).json()
+            calls = [f for f in page["frames"] if f["direction"] == "in" and f["events"]]
+            assert calls and all(f["raw"] and f["verdict"] == "ok" for f in page["frames"]), page
+            report = verify(stack, txn)
+            assert report["ok"] is True, report
+    chain = json.loads(stack.csms("audit", "verify", "--station", station_id, "--json"))
+    assert chain["ok"] is True, chain
