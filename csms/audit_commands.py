@@ -13,13 +13,37 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import TypeAlias
 
 from audit import checkpoints
-from csms import audit_timeline, audit_verify, verify_command
+from csms import audit_timeline, verify_command
 from csms.config import Settings
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _add_verify(actions: Subparsers) -> None:
+    """``verify`` under ``csms audit`` (:mod:`csms.audit_verify`, imported when it runs: it
+    loads the projector, which no other command needs)."""
+    check = actions.add_parser("verify", help="recompute every station's hash chain over the "
+                               "frames log, check it against the signed checkpoints")
+    check.add_argument("--station", help="only this station")
+    check.add_argument("--since", type=datetime.fromisoformat, metavar="ISO",
+                       help="from each station's last checkpoint at or before this time")
+    check.add_argument("--topic", help="the log to read (default: the deployment's frames "
+                       "topic), e.g. an auditor's copy")  # fmt: skip
+    check.add_argument("--public-key", type=Path, metavar="PEM",
+                       help="check the signatures with this key (default: the read store's)")
+    check.add_argument("--json", action="store_true", help="the report as JSON")
+    check.set_defaults(run=_verify)
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    from csms import audit_verify
+
+    return audit_verify.run(args, settings)
 
 
 def _add_public_key(actions: Subparsers) -> None:
@@ -29,7 +53,7 @@ def _add_public_key(actions: Subparsers) -> None:
 
 
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
-    audit_timeline.add_parser, verify_command.add_parser, audit_verify.add_parser,
+    audit_timeline.add_parser, verify_command.add_parser, _add_verify,
     _add_public_key,
 )  # fmt: skip
 

@@ -406,21 +406,6 @@ async def verify(settings: Settings, options: VerifyOptions,
 # -- the command ------------------------------------------------------------------------------
 
 
-def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``verify`` under ``csms audit``."""
-    check = actions.add_parser("verify", help="recompute every station's hash chain over the "
-                               "frames log, check it against the signed checkpoints")
-    check.add_argument("--station", help="only this station")
-    check.add_argument("--since", type=datetime.fromisoformat, metavar="ISO",
-                       help="from each station's last checkpoint at or before this time")
-    check.add_argument("--topic", help="the log to read (default: the deployment's frames "
-                       "topic), e.g. an auditor's copy")  # fmt: skip
-    check.add_argument("--public-key", type=Path, metavar="PEM",
-                       help="check the signatures with this key (default: the read store's)")
-    check.add_argument("--json", action="store_true", help="the report as JSON")
-    check.set_defaults(run=run)
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     options = VerifyOptions(args.topic, args.station, args.since, args.public_key)
     if options.since is not None and options.since.tzinfo is None:
