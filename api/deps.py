@@ -7,12 +7,16 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.admin_log import AdminLog, AdminLogError, LogUnavailable, Position
 from schemas.events import DomainEvent
+
+OffsetQuery = Annotated[int, Query(ge=0)]
+LimitQuery = Annotated[int, Query(ge=1, le=500)]
+"""A page's parameters: rows to skip, rows at most."""
 
 bearer = HTTPBearer(auto_error=False, description="The CSMS API token (CSMS_API_TOKEN).")
 

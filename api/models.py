@@ -4,7 +4,7 @@ resources."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
@@ -261,6 +261,15 @@ class TariffAssignmentPublic(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
+"""The ``responses`` of a route that answers 404."""
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorBody}, 504: {"model": ErrorBody},
+}  # fmt: skip
+"""The ``responses`` of a write: 503 the log is unavailable, 504 the read model did not show
+the write in time."""
 
 
 CallStatus = Literal["queued", "sent", "answered", "rejected", "timed_out", "expired",

@@ -4,19 +4,16 @@ checkpoints it signs; the API never reads the private key's file)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from api.deps import DbDep
-from api.models import ErrorBody
+from api.models import NOT_FOUND
 from schemas.readmodel import chain_checkpoints, chain_keys
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 PEM = "application/x-pem-file"
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
 
 
 @router.get("/public-key", response_class=Response, responses={

@@ -9,16 +9,17 @@ SubjectPublicKeyInfo (hex, base64 or PEM) is refused with 422 naming ``public_ke
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.deps import DbDep, WriterDep
+from api.deps import DbDep, LimitQuery, OffsetQuery, WriterDep
 from api.models import (
-    ErrorBody,
+    NOT_FOUND,
+    WRITE_ERRORS,
     MeterKeyIn,
     MeterKeyPublic,
     Page,
@@ -41,12 +42,6 @@ values = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
 
 StationPath = Annotated[str, Path(min_length=1, max_length=STATION_ID_MAX_LENGTH)]
 KeyIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-OffsetQuery = Annotated[int, Query(ge=0)]
-LimitQuery = Annotated[int, Query(ge=1, le=500)]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorBody}, 504: {"model": ErrorBody},
-}  # fmt: skip
 
 
 def not_found(what: str) -> HTTPException:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, select
 
 from api.deps import DbDep
-from api.models import ErrorBody
+from api.models import NOT_FOUND
 from schemas.readmodel import (
     charging_profiles,
     local_list_versions,
@@ -24,7 +24,6 @@ from schemas.readmodel import (
 )
 
 router = APIRouter(prefix="/api/v1/stations/{station_id}", tags=["station settings"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
 
 
 class Row(BaseModel):

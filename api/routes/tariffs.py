@@ -28,8 +28,10 @@ from fastapi.routing import APIRoute
 from sqlalchemy import ColumnElement, RowMapping, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.deps import DbDep, WriterDep
+from api.deps import DbDep, LimitQuery, OffsetQuery, WriterDep
 from api.models import (
+    NOT_FOUND,
+    WRITE_ERRORS,
     ErrorBody,
     Page,
     TariffAssignmentIn,
@@ -79,12 +81,6 @@ assignments = APIRouter(prefix="/api/v1/tariff-assignments", tags=["tariffs"])
 
 TariffIdPath = Annotated[str, Path(min_length=1, max_length=36)]
 VersionPath = Annotated[int, Path(ge=1)]
-OffsetQuery = Annotated[int, Query(ge=0)]
-LimitQuery = Annotated[int, Query(ge=1, le=500)]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorBody}, 504: {"model": ErrorBody},
-}  # fmt: skip
 
 
 def invalid(where: str, errors: Sequence[tuple[tuple[str | int, ...], str]]) -> None:

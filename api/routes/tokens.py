@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.deps import DbDep, WriterDep
-from api.models import ErrorBody, Page, TokenIn, TokenPublic
+from api.models import NOT_FOUND, ErrorBody, Page, TokenIn, TokenPublic
 from schemas.events import TokenDeleted, TokenUpserted
 from schemas.readmodel import TOKENS, tokens
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
 IdTokenPath = Annotated[str, Path(min_length=1, max_length=36)]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
 
 
 async def load_token(db: AsyncConnection, id_token: str) -> TokenPublic | None:

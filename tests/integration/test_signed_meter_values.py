@@ -6,10 +6,7 @@ verifies the station's values again."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from csms.config import Settings
+from tests.integration.test_sessions import eventually
 from tests.integration.test_verify_transaction import audited
 from tests.services import ServiceSet, api_client
 from tests.stations import BOOT_16, BOOT_201, Station, connect_station
@@ -81,16 +79,6 @@ def sampled_16(minute: int, wh: str, context: str, signed: str | None) -> list[A
     return [{"timestamp": ts(minute), "sampledValue": values}]
 
 
-async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition never held"
-        await asyncio.sleep(0.2)
-
-
 async def summary_becomes(http: httpx.AsyncClient, csms_id: int, status: str) -> dict[str, Any]:
     async def probe() -> dict[str, Any] | None:
         response = await http.get(f"/api/v1/transactions/{csms_id}")
@@ -100,7 +88,7 @@ async def summary_becomes(http: httpx.AsyncClient, csms_id: int, status: str) ->
         done = body["status"] == "completed" and body["signed_meter_values"]["status"] == status
         return body if done else None
 
-    found: dict[str, Any] = await eventually(probe)
+    found: dict[str, Any] = await eventually(probe, timeout=60)
     return found
 
 
@@ -117,7 +105,7 @@ async def transaction_ids(http: httpx.AsyncClient, station_id: str, count: int) 
         by_wire = sorted((t["transaction_id"], t["id"]) for t in items)
         return [i for _, i in by_wire] if len(by_wire) == count else None
 
-    found: list[int] = await eventually(probe)
+    found: list[int] = await eventually(probe, timeout=60)
     return found
 
 

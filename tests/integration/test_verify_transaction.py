@@ -83,7 +83,9 @@ def verify(stack: ServiceSet, transaction_pk: int) -> dict[str, Any]:
     except AssertionError as e:  # exit 1: not verified; its JSON is in the output
         text = str(e)
         output = text[text.index("{"):]
-    report: dict[str, Any] = json.loads(output[output.index("{"):])
+    # The report is the first JSON document (log lines of the command may follow it).
+    report, _ = json.JSONDecoder().raw_decode(output[output.index("{"):])
+    assert isinstance(report, dict)
     return report
 
 
