@@ -39,6 +39,11 @@ class PipeClock:
     """
 
     RESEND_AFTER_S = 5.0
+    OFFSETS_TIMEOUT_S = 5.0
+    """How long a round waits for the frames log's offsets."""
+    OVERDUE_MIN_S = 10.0
+    """A deadline this long past (or five response timeouts, if longer) ticks even when it
+    was never judged settled."""
 
     def __init__(self, deadlines: Any, config: ProcessorConfig, progress: FramesProgress,
                  recovering: Callable[[], bool]) -> None:  # fmt: skip
@@ -71,7 +76,13 @@ class PipeClock:
         self._ticked = {s: t for s, t in self._ticked.items() if s in self.deadlines}
         if not due:
             return
-        self.progress.snapshot(await self._frames_ends(now))
+        try:
+            self.progress.snapshot(await asyncio.wait_for(self._frames_ends(now),
+                                                          self.OFFSETS_TIMEOUT_S))  # fmt: skip
+        except TimeoutError:
+            log.warning("pipe clock: the frames log's offsets took over %g s; ticks wait for "
+                        "them at most %g s past a deadline", self.OFFSETS_TIMEOUT_S,
+                        self._overdue_s())  # fmt: skip
         for station, at in due:
             if not self._may_tick(station, at):
                 continue
@@ -86,7 +97,15 @@ class PipeClock:
         if sent is not None and sent[0] == at and time.monotonic() - sent[1] < \
                 self.RESEND_AFTER_S:  # fmt: skip
             return False
-        return self.progress.settled(station, datetime.fromisoformat(at))
+        deadline = datetime.fromisoformat(at)
+        if self.progress.settled(station, deadline):
+            return True
+        # Liveness first: a deadline never judged settled (the offsets unreadable, a
+        # partition that does not move) still ticks, late, as a clock without the check would.
+        return (datetime.now(UTC) - deadline).total_seconds() >= self._overdue_s()
+
+    def _overdue_s(self) -> float:
+        return max(self.OVERDUE_MIN_S, 5 * self.config.handlers.call_response_timeout_s)
 
     async def _frames_ends(self, now: datetime) -> EndOffsets:
         """The frames log's end offsets now, and the group's committed offsets (what earlier

@@ -111,10 +111,16 @@ async def test_processor_killed_mid_queue_loses_no_call_and_sends_none_twice(
         posted = await asyncio.gather(*(
             post_call(http, "T-16-KILL", "ChangeConfiguration", {"key": f"K{i}", "value": str(i)})
             for i in range(n)))  # fmt: skip
-        killed_at = []
+        killed_at: list[int] = []
         for threshold in KILLS_AFTER_ANSWERS:
-            while answered < threshold:
+            for _ in range(12_000):  # 120 s: a Pipe that stalls fails the test, never hangs it
+                if answered >= threshold:
+                    break
                 await asyncio.sleep(0.01)
+            assert answered >= threshold, (
+                f"the station got {answered} calls, then none (kills after {killed_at}): "
+                + str([(c["id"], c["status"]) for c in
+                       [(await http.get(f"/api/v1/calls/{p['id']}")).json() for p in posted]]))
             timing_stack.stop("processor", kill=True)
             killed_at.append(answered)
             timing_stack.start("processor")
