@@ -25,7 +25,7 @@ reported once and does not cascade into the frames after it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -247,9 +247,3 @@ def _diff(a: Any, b: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
             out |= _diff(x, y, f"{path}[{i}]")
         return out
     return {} if a == b else {path or "(value)": (a, b)}
-
-
-def transaction_causes(events: Iterable[EventEnvelope[DomainEvent]],
-                       frames_topic: str) -> Set[str]:  # fmt: skip
-    """The causation ids among ``events`` that are frames-log positions."""
-    return {e.causation_id for e in events if e.causation_id.startswith(f"{frames_topic}/")}
