@@ -128,9 +128,16 @@ async def priced_probe(settings: Settings, http: httpx.AsyncClient, station_id: 
     assignment in its tables (they reach it from the admin log independently of the API's
     read model)."""
     for n in range(30):
-        await run_session(settings, station_id, f"PROBE-{n}", PERIOD - timedelta(days=30))
-        listed = await http.get("/api/v1/transactions", params={"station_id": station_id})
-        newest = listed.json()["items"][0]["id"]
+        txn = f"PROBE-{n}"
+        await run_session(settings, station_id, txn, PERIOD - timedelta(days=30))
+
+        async def projected(txn: str = txn) -> int | None:
+            # The transactions read model follows the events asynchronously.
+            listed = await http.get("/api/v1/transactions", params={"station_id": station_id})
+            ids = [t["id"] for t in listed.json()["items"] if t["transaction_id"] == txn]
+            return ids[0] if ids else None
+
+        newest = await eventually(projected)
 
         async def billed(newest: int = newest) -> dict[str, Any] | None:
             found = await http.get(f"/api/v1/billing/sessions/{newest}")
