@@ -582,7 +582,9 @@ class EmspPeer:
             if name in request.headers:
                 response.headers[name] = request.headers[name]
         if self.cpo is not None and self.cpo.parties:
-            cc, pid = self.cpo.parties[0]
+            # Direct response: TO is the requesting party (as it named itself), FROM us.
+            cc = request.headers.get("ocpi-from-country-code", self.cpo.parties[0][0])
+            pid = request.headers.get("ocpi-from-party-id", self.cpo.parties[0][1])
             response.headers.update({
                 "OCPI-from-country-code": self.country_code, "OCPI-from-party-id": self.party_id,
                 "OCPI-to-country-code": cc, "OCPI-to-party-id": pid})  # fmt: skip
@@ -605,14 +607,17 @@ class EmspPeer:
                 self.violation(f"{what}: Content-Type {kind!r}, not application/json")
         if module in ("versions", "credentials") or self.cpo is None:
             return
-        cc, pid = self.cpo.parties[0] if self.cpo.parties else ("", "")
-        expected = {"ocpi-from-country-code": cc, "ocpi-from-party-id": pid,
-                    "ocpi-to-country-code": self.country_code,
-                    "ocpi-to-party-id": self.party_id}  # fmt: skip
-        wrong = {k: request.headers.get(k) for k, v in expected.items()
-                 if (request.headers.get(k) or "").upper() != v.upper()}  # fmt: skip
-        if wrong:
-            self.violation(f"{what}: routing headers {wrong}, expected {expected}")
+        # transport_and_format §Message Routing Headers, direct request: FROM one of the
+        # CPO's parties, TO us.
+        sender = (request.headers.get("ocpi-from-country-code", "").upper(),
+                  request.headers.get("ocpi-from-party-id", "").upper())  # fmt: skip
+        if sender not in {(c.upper(), p.upper()) for c, p in self.cpo.parties}:
+            self.violation(f"{what}: OCPI-from-* {sender}, not a party of the CPO "
+                           f"{self.cpo.parties}")  # fmt: skip
+        receiver = (request.headers.get("ocpi-to-country-code", "").upper(),
+                    request.headers.get("ocpi-to-party-id", "").upper())  # fmt: skip
+        if receiver != (self.country_code.upper(), self.party_id.upper()):
+            self.violation(f"{what}: OCPI-to-* {receiver}, not the peer's")
 
     def _record(self, request: Request, module: str, key: tuple[str, ...], body: Any,
                 answered: int = 200) -> None:  # fmt: skip

@@ -110,8 +110,8 @@ async def test_unknown_token_down_and_up() -> None:
             assert wrong.status_code == 401 and wrong.json()["status_code"] == 2000
             token_a = peer.invite()
             ids = {"X-Request-ID": "r1", "X-Correlation-ID": "c1"}
-            ok = await http.get(peer.versions_url,
-                                headers={"Authorization": token_header(token_a), **ids})  # fmt: skip
+            authorized = {"Authorization": token_header(token_a), **ids}
+            ok = await http.get(peer.versions_url, headers=authorized)
             assert ok.status_code == 200 and ok.json()["data"][0]["version"] == "2.2.1"
             assert ok.headers["X-Request-ID"] == "r1" and ok.headers["X-Correlation-ID"] == "c1"
             peer.down()
@@ -120,8 +120,7 @@ async def test_unknown_token_down_and_up() -> None:
             with pytest.raises(httpx.ConnectError):
                 await http.get(peer.versions_url)
             peer.up()
-            again = await http.get(peer.versions_url, headers={
-                "Authorization": token_header(token_a), **ids})  # fmt: skip
+            again = await http.get(peer.versions_url, headers=authorized)
             assert again.status_code == 200
         assert peer.refused_while_down == 1
         assert len([v for v in peer.violations if "Authorization" in v]) == 1
