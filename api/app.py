@@ -1,7 +1,8 @@
 """The admin API application factory.
 
-Every route requires ``Authorization: Bearer <api_token>`` (401 otherwise; the OpenAPI
-document declares the HTTPBearer scheme). Reads come from the read store; writes are
+Every admin route requires ``Authorization: Bearer <api_token>`` (401 otherwise; the OpenAPI
+document declares the HTTPBearer scheme); OCPI, under ``/ocpi/``, has its own credentials
+tokens (:mod:`api.ocpi`). Reads come from the read store; writes are
 admin events on Kafka, returned once projected (:mod:`api.admin_log`).
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cryptography.fernet import Fernet
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,10 @@ from api.admin_log import AdminLog
 from api.command_log import CommandLog
 from api.deps import require_token
 from api.frames_log import LogReader
+from api.ocpi import install as install_ocpi
+from api.ocpi import is_ocpi
+from api.ocpi import validation_error as ocpi_validation_error
+from api.ocpi.auth import TokenSealer
 from api.routes import (
     audit,
     audit_keys,
@@ -49,6 +55,11 @@ class ApiConfig:
     # Object": country_code, ISO 3166-1 alpha-2, and party_id, ISO 15118 CPO id).
     cpo_country_code: str = "NL"
     cpo_party_id: str = "CSM"
+    # OCPI (docs/OCPI.md): our public base URL (endpoint URLs given to partners), our
+    # business name in our credentials, the Fernet key sealing the tokens we present.
+    ocpi_base_url: str = "http://127.0.0.1:8000"
+    ocpi_business_name: str = "CSMS"
+    ocpi_token_key: str = field(default="", repr=False)
 
 
 def create_app(config: ApiConfig) -> FastAPI:
@@ -62,6 +73,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         app.state.admin_log = AdminLog(config.bootstrap, config.admin_topic)
         app.state.command_log = CommandLog(config.bootstrap, config.commands_topic)
         app.state.log_reader = LogReader(config.bootstrap)
+        app.state.ocpi_sealer = TokenSealer(config.ocpi_token_key or Fernet.generate_key().decode())
         yield
         await app.state.log_reader.close()
         await app.state.command_log.close()
@@ -87,10 +99,14 @@ def create_app(config: ApiConfig) -> FastAPI:
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])
+    install_ocpi(app)  # /ocpi/...: OCPI's own token auth, not the admin Bearer token
     return app
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """422 naming the field (``loc``), without echoing the input (it may be a password)."""
+    """422 naming the field (``loc``), without echoing the input (it may be a password);
+    under /ocpi/ the OCPI envelope with 2001 (:func:`api.ocpi.validation_error`)."""
+    if is_ocpi(request):
+        return ocpi_validation_error(exc)
     errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
     return JSONResponse(status_code=422, content=jsonable_encoder({"detail": errors}))

@@ -12,9 +12,11 @@ type, built here (``kafka_broker``, ``postgres_server``, ``kafka_topics``) or in
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -100,6 +102,14 @@ class Settings(BaseSettings):
     # Object" country_code: ISO 3166-1 alpha-2; party_id: the ISO 15118 CPO id).
     cpo_country_code: str = Field(default="NL", pattern=r"^[A-Z]{2}$")
     cpo_party_id: str = Field(default="CSM", pattern=r"^[A-Z0-9]{3}$")
+    # OCPI 2.2.1 (docs/OCPI.md): the public base URL partners reach our /ocpi/ endpoints at
+    # (default http://127.0.0.1:<api_port>), our business name in our credentials, and the
+    # Fernet key (urlsafe base64 of 32 bytes) sealing the credentials tokens we present to
+    # partners in the admin log and the read store; created on first use, by default in
+    # <state_dir>/ocpi/token-key, when unset. Never logged (repr=False).
+    ocpi_base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    ocpi_business_name: str = Field(default="CSMS", min_length=1, max_length=100)
+    ocpi_token_key: str | None = Field(default=None, repr=False)
 
     heartbeat_interval_s: int = Field(default=300, ge=1)
     boot_retry_interval_s: int = Field(default=60, ge=1)
@@ -116,6 +126,32 @@ class Settings(BaseSettings):
     def audit_key_path(self) -> Path:
         """The checkpoint signing key's file."""
         return self.audit_signing_key or self.state_dir / "audit" / "checkpoint-signing-key.pem"
+
+    @property
+    def ocpi_public_url(self) -> str:
+        """Our OCPI base URL, without a trailing slash."""
+        return (self.ocpi_base_url or f"http://127.0.0.1:{self.api_port}").rstrip("/")
+
+    def ocpi_token_secret(self) -> str:
+        """The Fernet key sealing the OCPI tokens we present: ``ocpi_token_key``, or the one
+        in ``<state_dir>/ocpi/token-key`` (created there, owner-only, on first use)."""
+        if self.ocpi_token_key:
+            return self.ocpi_token_key
+        path = self.state_dir / "ocpi" / "token-key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Written aside, then linked into place: a service starting at the same time
+            # reads a whole key or none; the first link wins.
+            draft = path.with_name(f".token-key.{os.getpid()}")
+            draft.write_bytes(Fernet.generate_key())
+            draft.chmod(0o600)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        return path.read_text().strip()
 
     @property
     def bootstrap(self) -> str:

@@ -106,5 +106,7 @@ def run_api(settings: Settings) -> None:
         commands_topic=Topics(settings.topic_prefix).commands,
         call_default_expiry_s=settings.call_default_expiry_s,
         cpo_country_code=settings.cpo_country_code, cpo_party_id=settings.cpo_party_id,
+        ocpi_base_url=settings.ocpi_public_url, ocpi_business_name=settings.ocpi_business_name,
+        ocpi_token_key=settings.ocpi_token_secret(),
     ))  # fmt: skip
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")

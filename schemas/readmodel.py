@@ -634,3 +634,44 @@ signed_meter_value_summaries = Table(
     Column("invalid", Integer, nullable=False),
     Column("unverifiable", Integer, nullable=False),
 )
+
+# --- OCPI partners (projection ocpi_partners; api/ocpi/partners.py, docs/OCPI.md) -------------
+
+OCPI_PARTNERS = "ocpi_partners"
+"""The projection of ``ocpi_partners`` (the OCPI partner registry's admin events)."""
+
+ocpi_partners = Table(
+    "ocpi_partners",
+    metadata,
+    Column("partner_id", String(36), primary_key=True),
+    Column("name", Text),
+    Column("status", Text, nullable=False),
+    # invited (only their registration token A works) or registered (credentials exchanged).
+    Column("token_hash", String(64), nullable=False),
+    # SHA-256 (hex) of the credentials token they present to us: A while invited, then the
+    # one we issued at registration. The token itself is never stored.
+    Column("token_for_partner", Text),
+    # The credentials token we present to them, encrypted (Fernet, CSMS_OCPI_TOKEN_KEY).
+    Column("versions_url", Text),
+    Column("version", Text),
+    Column("endpoints", JSONB, nullable=False),
+    # Their version details' endpoints: [{"identifier", "role", "url"}].
+    Column("registered_by", Text),
+    # partner (they POSTed to our credentials endpoint) or cpo (we POSTed to theirs).
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ocpi_partners_by_token", ocpi_partners.c.token_hash)
+
+ocpi_partner_roles = Table(
+    "ocpi_partner_roles",
+    metadata,
+    Column("partner_id", String(36), primary_key=True),
+    Column("country_code", String(2), primary_key=True),
+    Column("party_id", String(3), primary_key=True),
+    Column("role", Text, primary_key=True),
+    # OCPI 2.2.1 CredentialsRole: the party (upper case) and its Role (CPO, EMSP, ...).
+    Column("business_details", JSONB, nullable=False),
+)
+Index("ocpi_partner_roles_by_party", ocpi_partner_roles.c.country_code,
+      ocpi_partner_roles.c.party_id)  # fmt: skip

@@ -9,7 +9,8 @@ the log that are not this code. Modules:
 - :mod:`schemas.events.notifications`: what stations notify (firmware, logs, reports, ...);
 - :mod:`schemas.events.calls`: the Pipe of CSMS-initiated calls;
 - :mod:`schemas.events.results`: what a station's answer to a CSMS call establishes;
-- :mod:`schemas.events.admin`: reference data from the operator (the admin log).
+- :mod:`schemas.events.admin`: reference data from the operator (the admin log);
+- :mod:`schemas.events.ocpi_partners`: the OCPI partner registry (admin log).
 
 :mod:`schemas.events.base` holds the base class, the registry and upcasting (see its
 exception tree); :mod:`schemas.events.envelope` the envelope the logs carry.
@@ -72,6 +73,12 @@ from schemas.events.notifications import (
     ReservationStatusUpdated,
     SecurityEventReported,
     StationEventsNotified,
+)
+from schemas.events.ocpi_partners import (
+    OcpiPartnerInvited,
+    OcpiPartnerRegistered,
+    OcpiPartnerUnregistered,
+    OcpiPartnerUpdated,
 )
 from schemas.events.results import (
     AvailabilityChanged,
@@ -170,6 +177,10 @@ __all__ = [
     "MeterKeyRegistered",
     "MeterKeyRemoved",
     "MeterValuesReported",
+    "OcpiPartnerInvited",
+    "OcpiPartnerRegistered",
+    "OcpiPartnerUnregistered",
+    "OcpiPartnerUpdated",
     "OcppVersionName",
     "RemoteStartAnswered",
     "RemoteStopAnswered",
