@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from api.ocpi import credentials
+from api.ocpi import cdrs, credentials, sessions, tariffs
 
 
 @dataclass(frozen=True)
@@ -31,4 +31,7 @@ MODULES: tuple[Module, ...] = (
     # act in either role of the registration (a partner registers with us, or we with it).
     Module("credentials", "SENDER", credentials.router),
     Module("credentials", "RECEIVER", credentials.router),
+    Module("sessions", "SENDER", sessions.router),
+    Module("cdrs", "SENDER", cdrs.router),
+    Module("tariffs", "SENDER", tariffs.router),
 )
