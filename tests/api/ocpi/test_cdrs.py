@@ -25,6 +25,7 @@ from tests.api.ocpi.roaming import (
     partner,
     roaming,
 )
+from tests.ocpi_peer import EmspPeer
 from tests.services import api_client
 
 __all__ = ["emsp", "partner", "roaming"]  # the fixtures
@@ -151,6 +152,6 @@ async def test_the_window_filters_on_last_updated(roaming: Roaming) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("query", ["?date_to=soon", "?limit=0", "?limit=x", "?offset=-1"])
-async def test_bad_parameters_are_2001(roaming: Roaming, query: str) -> None:
-    reply = await roaming.peer.request("GET", roaming.peer.endpoint("cdrs", "SENDER") + query)
+async def test_bad_parameters_are_2001(partner: EmspPeer, query: str) -> None:
+    reply = await partner.request("GET", partner.endpoint("cdrs", "SENDER") + query)
     assert (reply.status, reply.ocpi_status) == (400, 2001), reply.body

@@ -24,6 +24,7 @@ from tests.api.ocpi.roaming import (
     partner,
     roaming,
 )
+from tests.ocpi_peer import EmspPeer
 from tests.services import api_client
 
 __all__ = ["emsp", "partner", "roaming"]  # the fixtures
@@ -171,9 +172,8 @@ async def test_the_window_filters_on_last_updated(roaming: Roaming) -> None:
 @pytest.mark.integration
 @pytest.mark.parametrize("query", ["", "?date_from=yesterday", f"?date_from={EPOCH}&limit=0",
                                    f"?date_from={EPOCH}&offset=-1"])  # fmt: skip
-async def test_bad_parameters_are_2001(roaming: Roaming, query: str) -> None:
-    url = roaming.peer.endpoint("sessions", "SENDER") + query
-    reply = await roaming.peer.request("GET", url)
+async def test_bad_parameters_are_2001(partner: EmspPeer, query: str) -> None:
+    reply = await partner.request("GET", partner.endpoint("sessions", "SENDER") + query)
     assert (reply.status, reply.ocpi_status) == (400, 2001), reply.body
 
 
@@ -197,7 +197,7 @@ async def test_charging_preferences_are_not_possible_and_an_ended_session_is_404
 
 
 @pytest.mark.integration
-async def test_an_unknown_token_gets_no_sessions(roaming: Roaming) -> None:
-    reply = await roaming.peer.request("GET", roaming.peer.endpoint("sessions", "SENDER")
-                                       + f"?date_from={EPOCH}", token="not-a-partner")  # fmt: skip
+async def test_an_unknown_token_gets_no_sessions(partner: EmspPeer) -> None:
+    reply = await partner.request("GET", partner.endpoint("sessions", "SENDER")
+                                  + f"?date_from={EPOCH}", token="not-a-partner")  # fmt: skip
     assert reply.status == 401 and reply.data is None, reply.body
