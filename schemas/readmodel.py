@@ -675,3 +675,23 @@ ocpi_partner_roles = Table(
 )
 Index("ocpi_partner_roles_by_party", ocpi_partner_roles.c.country_code,
       ocpi_partner_roles.c.party_id)  # fmt: skip
+
+# --- OCPI tokens (projection ocpi_tokens; api/ocpi/tokens.py, docs/OCPI.md "Tokens") ---------
+
+OCPI_TOKENS = "ocpi_tokens"
+"""The projection of ``ocpi_tokens`` (tokens OCPI partners pushed: ``OcpiTokenUpserted``)."""
+
+ocpi_tokens = Table(
+    "ocpi_tokens",
+    metadata,
+    Column("country_code", String(2), primary_key=True),
+    Column("party_id", String(3), primary_key=True),
+    Column("uid_key", String(36), primary_key=True),
+    # Token.uid upper-cased (OCPI CiString: "012abc" and "012ABC" are one token).
+    Column("type", Text, primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("token", JSONB, nullable=False),
+    # The OCPI 2.2.1 Token object as stored (after a PATCH: merged), uid as last sent.
+    Column("last_updated", DateTime(timezone=True), nullable=False),
+)
+Index("ocpi_tokens_by_uid", ocpi_tokens.c.uid_key)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from api.ocpi import cdrs, credentials, sessions, tariffs
+from api.ocpi import cdrs, credentials, sessions, tariffs, tokens
 
 
 @dataclass(frozen=True)
@@ -34,4 +34,5 @@ MODULES: tuple[Module, ...] = (
     Module("sessions", "SENDER", sessions.router),
     Module("cdrs", "SENDER", cdrs.router),
     Module("tariffs", "SENDER", tariffs.router),
+    Module("tokens", "RECEIVER", tokens.router),
 )

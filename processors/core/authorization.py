@@ -11,6 +11,11 @@ The rules, in order (docs/SESSIONS.md, "Authorization"):
 3. A token whose status is not Accepted keeps it (Blocked, Expired, Invalid).
 4. An Accepted token whose ``expires_at`` is not after ``now`` is ``Expired``.
 
+Roaming drivers: a token the operator did not issue (for its value and, in 2.0.1, its type)
+is looked up among the tokens OCPI partners pushed (:mod:`processors.core.roaming`); the
+operator's own tokens take precedence (an operator can block a roaming card by issuing the
+same id as Blocked).
+
 The expiry is returned as ``expiryDate`` (1.6) / ``cacheExpiryDateTime`` (2.0.1) and the
 group id as ``parentIdTag`` (1.6) / ``groupIdToken`` (2.0.1): :mod:`processors.ocpp16.authorization`
 and :mod:`processors.ocpp201.authorization` build those.
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ocpp import OcppVersion
+from processors.core import roaming
 from processors.core.decision import Context
 from processors.core.reference import Token
 from schemas.events import IdTokenAuthorized
@@ -55,13 +61,23 @@ def authorize(id_token: str, id_token_type: str | None, ctx: Context) -> Authori
         return Authorization(id_token, id_token_type, ACCEPTED)
     token = ctx.tokens(id_token)
     if token is None or (ctx.version is OcppVersion.V201 and token.type != id_token_type):
-        status = "Unknown" if ctx.version is OcppVersion.V201 else "Invalid"
-        return Authorization(id_token, id_token_type, status)
+        return _roaming(id_token, id_token_type, ctx)
     status = token.status
     if status == ACCEPTED and token.expires_at is not None and token.expires_at <= ctx.now:
         status = EXPIRED
     return Authorization(id_token, id_token_type, status, token.expires_at, token.group_id,
                          _group_type(token, ctx))  # fmt: skip
+
+
+def _roaming(id_token: str, id_token_type: str | None, ctx: Context) -> Authorization:
+    """A token an OCPI partner pushed (not one the operator issued), else Unknown/Invalid."""
+    pushed = roaming.matching(ctx.ocpi_tokens(id_token), id_token_type)
+    if pushed is None:
+        status = "Unknown" if ctx.version is OcppVersion.V201 else "Invalid"
+        return Authorization(id_token, id_token_type, status)
+    group_type = None if pushed.group_id is None else GROUP_TOKEN_TYPE
+    return Authorization(id_token, id_token_type, roaming.local_status(pushed),
+                         group_id=pushed.group_id, group_type=group_type)  # fmt: skip
 
 
 def _group_type(token: Token, ctx: Context) -> str | None:

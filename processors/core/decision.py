@@ -15,18 +15,24 @@ from uuid import UUID, uuid5
 
 from ocpp import Call, CallError, CallResult, OcppModel, OcppVersion, to_payload
 from ocpp.timestamps import format_datetime, parse_datetime
-from processors.core.reference import TariffBook, Token
+from processors.core.reference import OcpiTokenRef, TariffBook, Token
 from schemas.events import DomainEvent, EventEnvelope, envelope
 
 # Event ids are derived from what caused them, so reprocessing a record yields the same ids.
 EVENT_NAMESPACE = UUID("5b0f7a0c-6c1e-4d7c-9a55-0f3c2f7d9e11")
 
 TokenLookup = Callable[[str], Token | None]
+OcpiTokenLookup = Callable[[str], tuple[OcpiTokenRef, ...]]
+"""The tokens OCPI partners pushed with this uid (any case)."""
 E = TypeVar("E", bound=DomainEvent)
 
 
 def _no_tokens(_: str) -> Token | None:
     return None
+
+
+def _no_ocpi_tokens(_: str) -> tuple[OcpiTokenRef, ...]:
+    return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,7 @@ class Context:
     tokens: TokenLookup = _no_tokens
     transaction_ids: TransactionIds = field(default_factory=TransactionIds)
     tariffs: TariffBook = field(default_factory=TariffBook)
+    ocpi_tokens: OcpiTokenLookup = _no_ocpi_tokens
 
     def event(self, data: E, *, seq: int = 0) -> EventEnvelope[E]:
         """``data`` as an event caused by the current record. Its id is derived from the cause,

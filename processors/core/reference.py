@@ -7,6 +7,9 @@ The API appends these to the admin topic; the processor keeps them in Faust tabl
   count), read by the registration gate and BootNotification;
 - ``TokenUpserted`` / ``TokenDeleted`` (key = id token) → the ``tokens`` global table,
   read by the authorization rules;
+- ``OcpiTokenUpserted`` (key = the token's uid, upper case) → the ``ocpi-tokens`` global
+  table (uid → every partner token of that uid, :class:`OcpiTokenRef` by
+  :func:`ocpi_token_key`), read by the authorization rules for roaming drivers;
 - ``TariffPublished`` / ``TariffDeleted`` (key = tariff id) → the ``tariffs`` global table
   (``<id>`` → :class:`TariffHead`, ``<id>@<version>`` → every version's OCPI Tariff);
   ``TariffAssigned`` / ``TariffUnassigned`` → the ``tariff-assignments`` global table
@@ -26,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from schemas.events import (
+    OcpiTokenUpserted,
     TariffAssigned,
     TariffDeleted,
     TariffPublished,
@@ -56,6 +60,58 @@ class Token(BaseModel):
     @classmethod
     def from_table(cls, value: dict[str, Any] | None) -> Token | None:
         return None if value is None else cls.model_validate(value)
+
+
+# -- OCPI tokens (roaming) ------------------------------------------------------------------
+
+
+class OcpiTokenRef(BaseModel):
+    """What the authorization rules need of a token an OCPI partner pushed
+    (``OcpiTokenUpserted``; OCPI 2.2.1 mod_tokens Token)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    partner_id: str
+    country_code: str
+    party_id: str
+    uid: str
+    type: str
+    """OCPI TokenType: RFID, APP_USER, AD_HOC_USER, OTHER."""
+    contract_id: str
+    valid: bool
+    whitelist: str
+    """OCPI WhitelistType: ALWAYS, ALLOWED, ALLOWED_OFFLINE, NEVER."""
+    group_id: str | None = None
+
+    @classmethod
+    def pushed(cls, event: OcpiTokenUpserted) -> OcpiTokenRef:
+        t = event.token
+        return cls(partner_id=event.partner_id, country_code=t.country_code,
+                   party_id=t.party_id, uid=t.uid, type=t.type.value,
+                   contract_id=t.contract_id, valid=t.valid, whitelist=t.whitelist.value,
+                   group_id=t.group_id)  # fmt: skip
+
+
+def ocpi_token_key(token: OcpiTokenRef) -> str:
+    """A partner token's key within its uid's row: ``<country>*<party>*<type>``."""
+    return f"{token.country_code}*{token.party_id}*{token.type}"
+
+
+def apply_ocpi_token(table: MutableMapping[str, Any], event: OcpiTokenUpserted) -> None:
+    """A pushed token into the ``ocpi-tokens`` table (key = uid upper-cased; value = its
+    tokens by :func:`ocpi_token_key`, JSON)."""
+    ref = OcpiTokenRef.pushed(event)
+    uid = ref.uid.upper()
+    row = dict(table.get(uid) or {})
+    row[ocpi_token_key(ref)] = ref.model_dump(mode="json")
+    table[uid] = row
+
+
+def ocpi_tokens_of(row: Mapping[str, Any] | None) -> tuple[OcpiTokenRef, ...]:
+    """The tokens of one ``ocpi-tokens`` row, in key order (deterministic)."""
+    if not row:
+        return ()
+    return tuple(OcpiTokenRef.model_validate(row[k]) for k in sorted(row))
 
 
 # -- tariffs ---------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ Tables (docs/SESSIONS.md):
   and its admin ``StationConfigured`` events (the admin topic is co-partitioned with the
   frames log: same key, same partition count);
 - ``tokens`` (global, key = id token): the operator's tokens, from admin token events;
+- ``ocpi-tokens`` (global, key = uid upper-cased): the tokens OCPI partners pushed, from
+  ``OcpiTokenUpserted`` (:func:`processors.core.reference.apply_ocpi_token`);
 - ``tariffs`` (global): every published version of every tariff (``<id>@<version>`` → the
   OCPI Tariff) and each tariff's newest version and whether it is withdrawn (``<id>``), from
   ``TariffPublished`` / ``TariffDeleted``;
@@ -43,7 +45,14 @@ from pydantic import ValidationError
 from ocpp import CloseCode, OcppVersion, serialize
 from processors.core import calls
 from processors.core.decision import Context, Decision, TransactionIds
-from processors.core.reference import TariffBook, Token, apply_tariff_event
+from processors.core.reference import (
+    OcpiTokenRef,
+    TariffBook,
+    Token,
+    apply_ocpi_token,
+    apply_tariff_event,
+    ocpi_tokens_of,
+)
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
 from processors.runtime.clock import PipeClock
@@ -62,6 +71,7 @@ from schemas.events import (
     DomainEvent,
     EventEnvelope,
     EventError,
+    OcpiTokenUpserted,
     StationConfigured,
     TariffAssigned,
     TariffDeleted,
@@ -86,7 +96,7 @@ def create_app(config: ProcessorConfig) -> faust.App:
     tables = _tables(app, config)
     writes = ChangelogWrites()
     attach(writes, tables.states, tables.tokens, tables.seqs, tables.deadlines, tables.tariffs,
-           tables.assignments)  # fmt: skip
+           tables.assignments, tables.ocpi_tokens)  # fmt: skip
     out = _Output(app, config.topics)
     progress = FramesProgress(config.partitions)
 
@@ -152,6 +162,8 @@ def _tables(app: faust.App, config: ProcessorConfig) -> Tables:
                                 key_type=str),
         assignments=app.GlobalTable("tariff-assignments", default=None,
                                     partitions=config.partitions, key_type=str),
+        ocpi_tokens=app.GlobalTable("ocpi-tokens", default=None, partitions=config.partitions,
+                                    key_type=str),
     )  # fmt: skip
 
 
@@ -165,6 +177,7 @@ class Tables:
     deadlines: Any
     tariffs: Any = field(default_factory=dict)
     assignments: Any = field(default_factory=dict)
+    ocpi_tokens: Any = field(default_factory=dict)
 
     @cached_property
     def book(self) -> TariffBook:
@@ -177,6 +190,9 @@ class Tables:
 
     def token(self, id_token: str) -> Token | None:
         return Token.from_table(self.tokens.get(id_token))
+
+    def ocpi_token(self, uid: str) -> tuple[OcpiTokenRef, ...]:
+        return ocpi_tokens_of(self.ocpi_tokens.get(uid.upper()))
 
 
 def apply_admin(value: bytes, tables: Tables) -> None:
@@ -193,6 +209,8 @@ def apply_admin(value: bytes, tables: Tables) -> None:
             del tables.tokens[deleted.id_token]
         case TariffPublished() | TariffDeleted() | TariffAssigned() | TariffUnassigned():
             apply_tariff_event(tables.tariffs, tables.assignments, admin.data)
+        case OcpiTokenUpserted() as pushed:
+            apply_ocpi_token(tables.ocpi_tokens, pushed)
 
 
 def _admin(event: EventT[Any], tables: Tables) -> None:
@@ -259,7 +277,7 @@ async def _process(event: EventT[Any], tables: Tables, out: _Output,
         now=datetime.now(UTC), causation_id=frame_causation(msg.topic, msg.partition, msg.offset),
         correlation_id=frame_correlation(record), config=config.handlers, tokens=tables.token,
         transaction_ids=TransactionIds(msg.partition, config.partitions, next_seq),
-        tariffs=tables.book,
+        tariffs=tables.book, ocpi_tokens=tables.ocpi_token,
     )  # fmt: skip
     decision = decide_record(state, record, ctx)
     # Table writes first: they join the same Kafka transaction as the sends below.

@@ -10,7 +10,8 @@ the log that are not this code. Modules:
 - :mod:`schemas.events.calls`: the Pipe of CSMS-initiated calls;
 - :mod:`schemas.events.results`: what a station's answer to a CSMS call establishes;
 - :mod:`schemas.events.admin`: reference data from the operator (the admin log);
-- :mod:`schemas.events.ocpi_partners`: the OCPI partner registry (admin log).
+- :mod:`schemas.events.ocpi_partners`: the OCPI partner registry (admin log);
+- :mod:`schemas.events.ocpi_tokens`: tokens OCPI partners pushed (admin log).
 
 :mod:`schemas.events.base` holds the base class, the registry and upcasting (see its
 exception tree); :mod:`schemas.events.envelope` the envelope the logs carry.
@@ -80,6 +81,7 @@ from schemas.events.ocpi_partners import (
     OcpiPartnerUnregistered,
     OcpiPartnerUpdated,
 )
+from schemas.events.ocpi_tokens import OcpiTokenUpserted
 from schemas.events.results import (
     AvailabilityChanged,
     BaseReportRequested,
@@ -181,6 +183,7 @@ __all__ = [
     "OcpiPartnerRegistered",
     "OcpiPartnerUnregistered",
     "OcpiPartnerUpdated",
+    "OcpiTokenUpserted",
     "OcppVersionName",
     "RemoteStartAnswered",
     "RemoteStopAnswered",

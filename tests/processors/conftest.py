@@ -18,13 +18,21 @@ import pytest
 import ocpp
 from ocpp import Call, OcppVersion
 from processors.core.decision import Context, Decision, HandlerConfig, TransactionIds
-from processors.core.reference import TariffBook, Token, apply_tariff_event
+from processors.core.reference import (
+    OcpiTokenRef,
+    TariffBook,
+    Token,
+    apply_ocpi_token,
+    apply_tariff_event,
+    ocpi_tokens_of,
+)
 from processors.core.state import StationState, evolve, evolve_all
 from processors.dispatch import decide_record
 from schemas.envelopes import Direction, FrameRecord, RecordKind
 from schemas.events import (
     DomainEvent,
     EventEnvelope,
+    OcpiTokenUpserted,
     StationConfigured,
     TariffAssigned,
     TariffDeleted,
@@ -60,6 +68,8 @@ class Harness:
     config: HandlerConfig = CONFIG
     tariffs: dict[str, Any] = field(default_factory=dict)
     assignments: dict[str, Any] = field(default_factory=dict)
+    ocpi_tokens: dict[str, Any] = field(default_factory=dict)
+    """The ``ocpi-tokens`` table (tokens OCPI partners pushed)."""
     last_send: Call | None = None
     """The CSMS-initiated call the last record sent, if any."""
 
@@ -71,6 +81,13 @@ class Harness:
               ) -> None:  # fmt: skip
         """A tariff admin event, as the processor applies it to its tables."""
         apply_tariff_event(self.tariffs, self.assignments, event)
+
+    def push(self, event: OcpiTokenUpserted) -> None:
+        """A token an OCPI partner pushed, as the processor applies it to its table."""
+        apply_ocpi_token(self.ocpi_tokens, event)
+
+    def ocpi_token(self, uid: str) -> tuple[OcpiTokenRef, ...]:
+        return ocpi_tokens_of(self.ocpi_tokens.get(uid.upper()))
 
     def send(self, action: str, payload: dict[str, Any], unique_id: str = "m1") -> list[Any]:
         """The station sends a Call (as text); returns the CSMS's answer frame as JSON."""
@@ -99,7 +116,7 @@ class Harness:
             causation_id=f"frames/{self.partition}/{self.offset}", correlation_id=unique_id,
             config=self.config, tokens=self.tokens.get,
             transaction_ids=TransactionIds(self.partition, self.partitions, self.next_seq),
-            tariffs=book,
+            tariffs=book, ocpi_tokens=self.ocpi_token,
         )  # fmt: skip
         decision = decide_record(self.state, record, ctx)
         self.next_seq += decision.transaction_ids_used
