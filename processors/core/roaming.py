@@ -57,3 +57,25 @@ def local_status(token: OcpiTokenRef) -> str:
     if token.whitelist == "NEVER":
         return INVALID
     return ACCEPTED if token.valid else INVALID
+
+
+# -- real-time verdicts (mod_tokens §"Real-time authorization") ------------------------------
+
+REALTIME_STATUS_201: dict[str, str] = {
+    "ALLOWED": ACCEPTED, "BLOCKED": "Blocked", "EXPIRED": "Expired", "NO_CREDIT": "NoCredit",
+    "NOT_ALLOWED": "NotAtThisLocation",
+}  # fmt: skip
+"""OCPI Allowed → OCPP 2.0.1 AuthorizationStatusEnumType."""
+REALTIME_STATUS_16: dict[str, str] = {
+    "ALLOWED": ACCEPTED, "BLOCKED": "Blocked", "EXPIRED": "Expired", "NO_CREDIT": INVALID,
+    "NOT_ALLOWED": INVALID,
+}  # fmt: skip
+"""OCPI Allowed → OCPP 1.6 AuthorizationStatus (which has no NoCredit / location status)."""
+
+
+def realtime_status(allowed: str | None, *, v201: bool) -> str:
+    """The OCPP status of the eMSP's real-time answer: its AuthorizationInfo.allowed, or
+    None when it does not know the token (HTTP 404 / OCPI 2004: Unknown, 1.6 Invalid)."""
+    if allowed is None:
+        return "Unknown" if v201 else INVALID
+    return (REALTIME_STATUS_201 if v201 else REALTIME_STATUS_16).get(allowed, INVALID)

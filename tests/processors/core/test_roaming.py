@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from processors.core import roaming
 from schemas.events import OcpiTokenUpserted
 from schemas.ocpi.tokens import Token
 from tests.processors.conftest import Harness, token
@@ -111,3 +112,14 @@ def test_two_parties_with_one_uid_prefer_in_order(v16: Harness) -> None:
     v16.push(pushed(party="ZZZ", valid=False))
     v16.push(pushed(party="AAA"))
     assert v16_status(v16, "04A1B2C3") == "Accepted"
+
+
+@pytest.mark.parametrize(("allowed", "status_16", "status_201"), [
+    ("ALLOWED", "Accepted", "Accepted"), ("BLOCKED", "Blocked", "Blocked"),
+    ("EXPIRED", "Expired", "Expired"), ("NO_CREDIT", "Invalid", "NoCredit"),
+    ("NOT_ALLOWED", "Invalid", "NotAtThisLocation"), (None, "Invalid", "Unknown"),
+])  # fmt: skip
+def test_realtime_verdicts_map_to_ocpp(allowed: str | None, status_16: str,
+                                       status_201: str) -> None:  # fmt: skip
+    assert roaming.realtime_status(allowed, v201=False) == status_16
+    assert roaming.realtime_status(allowed, v201=True) == status_201
