@@ -24,7 +24,8 @@ pytestmark = pytest.mark.integration
 def peer(partner: EmspPeer, settings: Settings) -> EmspPeer:
     """The partner, with our tokens receiver endpoint known (the handshake discovers it; a
     partner registered straight on the admin log is told it here)."""
-    cpo = partner._require_cpo()
+    cpo = partner.cpo
+    assert cpo is not None
     cpo.endpoints.setdefault(("tokens", "RECEIVER"),
                              f"http://127.0.0.1:{settings.api_port}/ocpi/2.2.1/cpo/tokens")
     return partner
