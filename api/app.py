@@ -32,6 +32,7 @@ from api.routes import (
     audit_keys,
     billing,
     calls,
+    ocpi_partners,
     signed_meter_values,
     station_settings,
     stations,
@@ -96,6 +97,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         verification.router,
         signed_meter_values.keys,
         signed_meter_values.values,
+        ocpi_partners.router,
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])

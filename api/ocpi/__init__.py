@@ -70,8 +70,10 @@ def validation_error(exc: RequestValidationError) -> JSONResponse:
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if not is_ocpi(request):
         return await http_exception_handler(request, exc)
-    # An unknown URL (404) or method (405): a client error, in the envelope.
-    return _json(OcpiStatus.CLIENT_ERROR, str(exc.detail), exc.status_code, exc.headers)
+    # An unknown URL (404) or method (405) is a client error; the admin log unavailable or
+    # the read model late (503 / 504) ours. In the envelope either way.
+    status = OcpiStatus.SERVER_ERROR if exc.status_code >= 500 else OcpiStatus.CLIENT_ERROR
+    return _json(status, str(exc.detail), exc.status_code, exc.headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
