@@ -92,9 +92,12 @@ def test_routing_without_headers_addresses_the_main_party() -> None:
     ((None, None, "BE", "CSM"), "BE/CSM"),  # not us
     (("DE", None, None, None), "both"),
 ])  # fmt: skip
-def test_routing_mismatch_is_2001(headers: tuple[str | None, ...], names: str) -> None:
+def test_routing_mismatch_is_2001(
+    headers: tuple[str | None, str | None, str | None, str | None], names: str
+) -> None:
+    from_country, from_party, to_country, to_party = headers
     with pytest.raises(OcpiError) as refused:
-        routing_of(*headers, PARTIES, US)
+        routing_of(from_country, from_party, to_country, to_party, PARTIES, US)
     assert refused.value.status == OcpiStatus.INVALID_PARAMETERS
     assert refused.value.http_status == 400 and names in refused.value.message
 
