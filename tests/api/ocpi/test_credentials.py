@@ -12,7 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.ocpi.auth import TokenSealer
+from api.ocpi.partners import partner_endpoints
 from csms.config import Settings
 from tests.ocpi_peer import EmspPeer
 from tests.services import ServiceSet, api_client
@@ -136,3 +139,29 @@ async def test_bad_credentials_write_nothing(stack: ServiceSet, settings: Settin
         assert (await http.get(url.replace("credentials", "cpo/tariffs"),
                                headers=header(token_a))).status_code == 401
     assert await partner(settings, "cred-bad") == before
+
+
+async def test_one_party_one_partner_and_its_endpoints_for_the_modules(
+    stack: ServiceSet, settings: Settings, peer: EmspPeer
+) -> None:
+    reply = await peer.register_with(versions_url(settings), await invite(settings, "cred-one"))
+    assert reply.status == 200 and reply.ocpi_status == 1000, reply.body
+    with EmspPeer.running(party_id=peer.party_id) as twin:
+        token_a = await invite(settings, "cred-twin")
+        before = await partner(settings, "cred-twin")
+        refused = await twin.register_with(versions_url(settings), token_a)
+    assert refused.status == 409 and refused.ocpi_status == 2000, refused.body
+    assert await partner(settings, "cred-twin") == before
+    engine = create_async_engine(settings.sqlalchemy_url)
+    try:
+        async with engine.connect() as db:
+            found = await partner_endpoints(db, "tokens", "SENDER",
+                                            sealer=TokenSealer(settings.ocpi_token_secret()))
+    finally:
+        await engine.dispose()
+    mine = [e for e in found if e.partner_id == "cred-one"]
+    assert peer.cpo is not None and len(mine) == 1
+    assert mine[0].url == f"{peer.base_url}/2.2.1/emsp/tokens"
+    # The token we call it with is the one it gave us (its token C), opened.
+    reached = await ocpi_get(mine[0].url, mine[0].token)
+    assert reached.status_code == 200, reached.text
