@@ -32,6 +32,7 @@ from api.routes import (
     audit_keys,
     billing,
     calls,
+    locations,
     ocpi_partners,
     signed_meter_values,
     station_settings,
@@ -98,6 +99,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         signed_meter_values.keys,
         signed_meter_values.values,
         ocpi_partners.router,
+        locations.router,
     ):
         app.include_router(router, dependencies=[Depends(require_token)])
     calls.include_commands(app, [Depends(require_token)])

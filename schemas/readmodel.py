@@ -695,3 +695,45 @@ ocpi_tokens = Table(
     Column("last_updated", DateTime(timezone=True), nullable=False),
 )
 Index("ocpi_tokens_by_uid", ocpi_tokens.c.uid_key)
+
+# --- Locations (projection locations; api/routes/locations.py, api/ocpi/locations.py) -------
+
+LOCATIONS = "locations"
+"""The projection of ``locations`` (the operator's ``LocationPublished`` / ``LocationDeleted``)."""
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("location_id", String(36), primary_key=True),
+    Column("name", Text),
+    Column("address", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("postal_code", Text),
+    Column("state", Text),
+    Column("country", String(3), nullable=False),
+    Column("latitude", Text, nullable=False),
+    Column("longitude", Text, nullable=False),
+    Column("time_zone", Text, nullable=False),
+    Column("body", JSONB, nullable=False),
+    # The operator's location as entered (schemas.ocpi.locations.LocationIn, EVSEs included).
+    Column("deleted", Boolean, nullable=False, server_default="false"),
+    # Deleted: kept so partners see its EVSEs REMOVED (mod_locations §"Status enum").
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+location_evses = Table(
+    "location_evses",
+    metadata,
+    Column("location_id", String(36), nullable=False),
+    Column("evse_uid", String(36), primary_key=True),
+    Column("station_id", String(STATION_ID_MAX_LENGTH), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    # The OCPP 2.0.1 EVSE id; for an OCPP 1.6 station the connector id.
+    Column("ocpi_evse_id", Text),
+    Column("connectors", JSONB, nullable=False),
+    # schemas.ocpi.locations.ConnectorIn, as entered.
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("location_evses_by_station_evse", location_evses.c.station_id, location_evses.c.evse_id,
+      unique=True)  # fmt: skip
+Index("location_evses_by_location", location_evses.c.location_id)

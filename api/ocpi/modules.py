@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from api.ocpi import cdrs, credentials, sessions, tariffs, tokens
+from api.ocpi import cdrs, credentials, locations, sessions, tariffs, tokens
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ MODULES: tuple[Module, ...] = (
     # act in either role of the registration (a partner registers with us, or we with it).
     Module("credentials", "SENDER", credentials.router),
     Module("credentials", "RECEIVER", credentials.router),
+    Module("locations", "SENDER", locations.router),
     Module("sessions", "SENDER", sessions.router),
     Module("cdrs", "SENDER", cdrs.router),
     Module("tariffs", "SENDER", tariffs.router),

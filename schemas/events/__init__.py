@@ -11,6 +11,7 @@ the log that are not this code. Modules:
 - :mod:`schemas.events.results`: what a station's answer to a CSMS call establishes;
 - :mod:`schemas.events.admin`: reference data from the operator (the admin log);
 - :mod:`schemas.events.ocpi_partners`: the OCPI partner registry (admin log);
+- :mod:`schemas.events.locations`: the operator's locations (admin log);
 - :mod:`schemas.events.ocpi_tokens`: tokens OCPI partners pushed (admin log).
 
 :mod:`schemas.events.base` holds the base class, the registry and upcasting (see its
@@ -63,6 +64,7 @@ from schemas.events.calls import (
     UnmatchedCallAnswer,
 )
 from schemas.events.envelope import EventEnvelope, decode_event, envelope, event_from_json
+from schemas.events.locations import LocationDeleted, LocationPublished
 from schemas.events.notifications import (
     ChargingProfilesReported,
     DataTransferReceived,
@@ -173,6 +175,8 @@ __all__ = [
     "InvalidEvent",
     "LocalListUpdated",
     "LocalListVersionReported",
+    "LocationDeleted",
+    "LocationPublished",
     "LogRequested",
     "LogStatusReported",
     "MeterKeyId",

@@ -60,7 +60,7 @@ def projected() -> frozenset[type[DomainEvent]]:
 
 def test_every_read_model_module_is_found() -> None:
     assert [p.name for p in discover()] == sorted([
-        "audit", "billing", "calls", "notifications", "ocpi_partners", "ocpi_tokens",
+        "audit", "billing", "calls", "locations", "notifications", "ocpi_partners", "ocpi_tokens",
         "station_connections",
         "station_settings",
         "signed_meter_values", "stations", "tariffs", "tokens", "transactions",
