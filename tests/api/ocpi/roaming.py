@@ -155,7 +155,7 @@ async def partner(stack: ServiceSet, settings: Settings, emsp: EmspPeer) -> Emsp
         await engine.dispose()
     base = f"http://127.0.0.1:{settings.api_port}/ocpi/2.2.1/cpo"
     emsp.cpo = CpoLink(versions, token, {
-        (m, "SENDER"): f"{base}/{m}" for m in ("sessions", "cdrs", "tariffs")},
+        (m, "SENDER"): f"{base}/{m}" for m in ("locations", "sessions", "cdrs", "tariffs")},
         [(settings.cpo_country_code, settings.cpo_party_id)])  # fmt: skip
     return emsp
 
