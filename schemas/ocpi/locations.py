@@ -119,8 +119,8 @@ class Hours(_Object):
         return self
 
 
-class Connector(_Object):
-    """mod_locations §"Connector Object"."""
+class ConnectorIn(_Object):
+    """A connector as the operator describes it (the Connector without last_updated)."""
 
     id: CiString36
     standard: ConnectorType
@@ -130,6 +130,11 @@ class Connector(_Object):
     max_amperage: Annotated[int, Field(ge=0)]
     max_electric_power: Annotated[int, Field(ge=0)] | None = None
     tariff_ids: tuple[CiString36, ...] | None = None
+
+
+class Connector(ConnectorIn):
+    """mod_locations §"Connector Object": the connector as entered, with last_updated."""
+
     last_updated: UtcTime
 
 
@@ -170,19 +175,6 @@ class Location(_Object):
 
 
 # -- what the operator enters ---------------------------------------------------------------
-
-
-class ConnectorIn(_Object):
-    """A connector as the operator describes it (the Connector without last_updated)."""
-
-    id: CiString36
-    standard: ConnectorType
-    format: ConnectorFormat
-    power_type: PowerType
-    max_voltage: Annotated[int, Field(ge=0)]
-    max_amperage: Annotated[int, Field(ge=0)]
-    max_electric_power: Annotated[int, Field(ge=0)] | None = None
-    tariff_ids: tuple[CiString36, ...] | None = None
 
 
 class EvseIn(_Object):
