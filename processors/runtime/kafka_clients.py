@@ -11,6 +11,14 @@
   a new transaction: each a broker round trip), holding that partition's lock meanwhile, so
   the agent could not append to it. :class:`ConcurrentCommitProducer` commits them
   concurrently: each partition still takes its own lock and carries its own offsets.
+- **Recovery's highwaters.** In a transactional app Faust takes a changelog partition's
+  highwater from ``AIOKafkaConsumer.last_stable_offset``, which aiokafka learns only from a
+  fetch response: right after an assignment, before any fetch, it is unknown, Faust reads
+  that as an empty changelog, skips the restore and the processor starts with empty tables
+  (after a restart the Pipe had lost its queued and in-flight calls, which then stayed
+  queued forever). :class:`_ShortFetchThread` asks the broker instead: ``end_offsets`` of a
+  read_committed consumer is a ListOffsets request at that isolation level, which answers
+  the last stable offset.
 """
 
 from __future__ import annotations
@@ -47,6 +55,12 @@ class _ShortFetchThread(AIOKafkaConsumerThread):
         # Read by AIOKafkaConsumer.start() when it builds its Fetcher.
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
         return consumer
+
+    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
+        """The end offsets from the broker (at the consumer's isolation level: the last
+        stable offsets when read_committed), never the ones cached from fetches."""
+        ends: Mapping[TP, int] = await self._ensure_consumer().end_offsets(partitions)
+        return ends
 
 
 class ShortFetchConsumer(Consumer):
